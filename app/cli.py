@@ -1,0 +1,87 @@
+"""The `fennec` command: bare opens the desktop app; subcommands serve, chat, bench and dev."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from inference.model_source import ENGINES
+
+
+def _add_serve(sub) -> None:
+    p = sub.add_parser("serve", help="run the inference worker (OpenAI-compatible API)")
+    p.add_argument("--model", required=True, help="model folder, GGUF file or Hugging Face id")
+    p.add_argument("--engine", choices=ENGINES, default="auto")
+    p.add_argument("--host", default="127.0.0.1", help="default loopback only")
+    p.add_argument("--port", type=int, default=0, help="0 picks a free port")
+    p.add_argument("--token-file", type=Path, help="write the bearer token here (mode 0600)")
+    p.add_argument("--max-batch", type=int, default=8, help="most requests decoded together")
+
+
+def _add_chat(sub) -> None:
+    p = sub.add_parser("chat", help="chat in the terminal (one-shot with a message)")
+    p.add_argument("message", nargs="?", help="one message to answer; omit for interactive chat")
+    p.add_argument("--model", required=True, help="model folder, GGUF file or Hugging Face id")
+    p.add_argument("--engine", choices=ENGINES, default="auto")
+    p.add_argument("--max-tokens", type=int, default=512)
+    p.add_argument("--temperature", type=float, default=0.7)
+    p.add_argument("--system", help="a system prompt")
+
+
+def _add_dev(sub) -> None:
+    from inference.tiny_model import ARCHS, FORMATS, SIZES
+
+    dev = sub.add_parser("dev", help="developer tools").add_subparsers(dest="dev_command", required=True)
+    p = dev.add_parser("make-model", help="write a random-weight MoE model (for tests and demos)")
+    p.add_argument("dir", type=Path)
+    p.add_argument("--arch", choices=ARCHS, default="qwen3_moe")
+    p.add_argument("--format", choices=FORMATS, default="mlx")
+    p.add_argument("--size", choices=SIZES, default="tiny")
+    p.add_argument("--seed", type=int, default=0)
+
+
+def _add_bench(sub) -> None:
+    bench = sub.add_parser("bench", help="benchmarks (measure against the reference, print ratios)")
+    kinds = bench.add_subparsers(dest="bench_command", required=True)
+    p = kinds.add_parser("engine", help="Fennec vs raw engines and mlx_lm.server")
+    p.add_argument("--size", choices=("tiny", "medium"), default="medium")
+    p.add_argument("--json", type=Path, default=Path("bench-results/engine.json"))
+    p.add_argument("--clients", default="1,8,32,50", help="concurrency levels")
+    p.add_argument("--max-tokens", type=int, default=64)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="fennec", description=__doc__)
+    sub = parser.add_subparsers(dest="command")
+    _add_serve(sub)
+    _add_chat(sub)
+    _add_dev(sub)
+    _add_bench(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if args.command == "serve":
+        from inference.serve import ServeOptions, serve
+
+        return serve(ServeOptions(args.model, args.engine, args.host, args.port, args.token_file,
+                                  args.max_batch))
+    if args.command == "chat":
+        from app.terminal_chat import run_chat
+
+        return run_chat(args)
+    if args.command == "dev":
+        from inference.tiny_model import make_model
+
+        path = make_model(args.dir, args.arch, args.format, args.size, args.seed)
+        print(f"wrote {args.format} {args.arch} ({args.size}) model: {path}")
+        return 0
+    if args.command == "bench":
+        if args.bench_command == "engine":
+            from inference.bench_engine import run_engine_bench
+
+            return run_engine_bench(args)
+    print("fennec: the desktop app is not built yet; try `fennec --help`", file=sys.stderr)
+    return 1

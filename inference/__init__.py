@@ -1,0 +1,1 @@
+"""Fennec's inference worker: engines, scheduler, OpenAI-compatible server and client."""

@@ -1,0 +1,177 @@
+"""Find, download and check a model before an engine touches it.
+
+A model is a local folder (config.json + safetensors + tokenizer, for MLX), a local GGUF
+file or a folder holding one (for llama.cpp), or a Hugging Face id, downloaded with a
+progress bar (resumable: huggingface_hub keeps partial files). Every problem found here
+becomes a `ModelError` that names it, so a user never sees a traceback.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import struct
+from dataclasses import dataclass
+from pathlib import Path
+
+from inference.errors import ModelError
+
+ENGINES = ("auto", "mlx", "llamacpp")
+_HF_ID = re.compile(r"^[A-Za-z0-9][\w.\-]*/[\w.\-]+$")
+GGUF_MAGIC = b"GGUF"
+
+
+@dataclass(frozen=True)
+class ModelFiles:
+    """What a checked model offers each engine."""
+
+    model_id: str
+    mlx_dir: Path | None  # a folder mlx-lm can load
+    gguf_file: Path | None  # a file llama.cpp can load
+
+
+def resolve(model: str, download: bool = True) -> ModelFiles:
+    """Turn a path or Hugging Face id into checked local files."""
+    path = Path(model).expanduser()
+    if path.exists():
+        return inspect_local(path)
+    if _HF_ID.match(model) and not model.startswith((".", "/", "~")):
+        if not download:
+            raise ModelError(f"model {model!r} is not downloaded yet")
+        return inspect_local(download_hf(model), model_id=model)
+    raise ModelError(f"no model at {model!r}: not a file or folder, and not a Hugging Face id")
+
+
+def download_hf(repo_id: str) -> Path:
+    """Download (or resume) a Hugging Face model snapshot, showing progress on the terminal."""
+    try:
+        from huggingface_hub import snapshot_download
+
+        return Path(
+            snapshot_download(
+                repo_id,
+                allow_patterns=["*.json", "*.safetensors", "*.gguf", "*.model", "*.txt", "*.jinja"],
+            )
+        )
+    except Exception as e:  # network, auth, missing repo: all end the same way for the user
+        reason = str(e).splitlines()[0] if str(e) else type(e).__name__
+        raise ModelError(f"could not download {repo_id}: {reason}") from None
+
+
+def inspect_local(path: Path, model_id: str | None = None) -> ModelFiles:
+    """Check a local model folder or GGUF file; raise ModelError naming what is wrong."""
+    model_id = model_id or path.name
+    if path.is_file():
+        if path.suffix.lower() != ".gguf":
+            raise ModelError(f"{path} is a file but not a GGUF model (.gguf); give its folder instead")
+        check_gguf(path)
+        return ModelFiles(model_id, None, path)
+    ggufs = sorted(path.glob("*.gguf"))
+    gguf_file = None
+    if ggufs:
+        check_gguf(ggufs[0])
+        gguf_file = ggufs[0]
+    has_weights = any(path.glob("*.safetensors"))
+    mlx_dir = None
+    if has_weights or ((path / "config.json").exists() and gguf_file is None):
+        check_mlx_folder(path)
+        mlx_dir = path
+    if mlx_dir is None and gguf_file is None:
+        raise ModelError(
+            f"{path} holds no model: expected config.json with *.safetensors (MLX) or a .gguf file"
+        )
+    return ModelFiles(model_id, mlx_dir, gguf_file)
+
+
+def check_mlx_folder(path: Path) -> None:
+    """config.json parses and names an architecture; weights are complete; a tokenizer exists."""
+    config_file = path / "config.json"
+    if not config_file.exists():
+        raise ModelError(f"{path} is missing config.json")
+    try:
+        config = json.loads(config_file.read_text())
+    except (json.JSONDecodeError, UnicodeDecodeError) as e:
+        raise ModelError(f"{config_file} is not valid JSON: {e}") from None
+    if not isinstance(config, dict) or "model_type" not in config:
+        raise ModelError(f"{config_file} does not say which architecture it is (no model_type)")
+    weights = sorted(path.glob("*.safetensors"))
+    if not weights:
+        raise ModelError(f"{path} has no weights (*.safetensors)")
+    for w in weights:
+        check_safetensors(w)
+    if not any((path / n).exists() for n in ("tokenizer.json", "tokenizer.model", "vocab.json")):
+        raise ModelError(f"{path} has no tokenizer (tokenizer.json)")
+
+
+def check_safetensors(path: Path) -> None:
+    """The header parses and the file is as long as the header says: catches truncation."""
+    size = path.stat().st_size
+    try:
+        with path.open("rb") as f:
+            (header_len,) = struct.unpack("<Q", f.read(8))
+            if header_len > size - 8:
+                raise ValueError("header longer than the file")
+            header = json.loads(f.read(header_len))
+    except (struct.error, ValueError, UnicodeDecodeError) as e:
+        raise ModelError(f"{path.name} is not a readable safetensors file ({e})") from None
+    end = max((t["data_offsets"][1] for k, t in header.items() if k != "__metadata__"), default=0)
+    if 8 + header_len + end > size:
+        raise ModelError(
+            f"{path.name} is truncated: {size} bytes, expected {8 + header_len + end} "
+            "(an interrupted download or copy?)"
+        )
+
+
+def check_gguf(path: Path) -> None:
+    """Magic bytes, then a full parse of the header and tensor table (catches truncation)."""
+    with path.open("rb") as f:
+        magic = f.read(4)
+    if magic != GGUF_MAGIC:
+        raise ModelError(f"{path.name} is not a GGUF file (bad magic {magic!r})")
+    try:
+        from gguf import GGUFReader
+
+        reader = GGUFReader(str(path))
+        if not reader.tensors:
+            raise ValueError("no tensors")
+    except Exception as e:
+        raise ModelError(f"{path.name} is a broken or truncated GGUF file ({e})") from None
+
+
+def metal_available() -> bool:
+    try:
+        import mlx.core as mx
+
+        return bool(mx.metal.is_available())
+    except Exception:
+        return False
+
+
+def choose_engine(files: ModelFiles, requested: str = "auto") -> str:
+    """Pick "mlx" or "llamacpp": Metal → MLX, otherwise llama.cpp; the model's format can force it."""
+    if requested not in ENGINES:
+        raise ModelError(f"unknown engine {requested!r}; choose one of {', '.join(ENGINES)}")
+    if requested == "mlx":
+        if files.mlx_dir is None:
+            raise ModelError(f"{files.model_id} has no MLX weights (a GGUF file needs --engine llamacpp)")
+        return "mlx"
+    if requested == "llamacpp":
+        if files.gguf_file is None:
+            raise ModelError(
+                f"{files.model_id} has no GGUF file; llama.cpp needs one (or use --engine mlx)"
+            )
+        return "llamacpp"
+    if files.mlx_dir is not None and (metal_available() or files.gguf_file is None):
+        return "mlx"
+    return "llamacpp"
+
+
+def load_engine(files: ModelFiles, engine: str):
+    """Construct the chosen engine (call on the model thread)."""
+    if engine == "mlx":
+        from inference.engine_mlx import MlxEngine
+
+        return MlxEngine(str(files.mlx_dir), files.model_id)
+    from inference.engine_llamacpp import LlamaCppEngine
+
+    return LlamaCppEngine(str(files.gguf_file), files.model_id)

@@ -1,0 +1,49 @@
+"""What a chat request asks for and what generation streams back."""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, field
+
+_ids = itertools.count(1)
+
+
+@dataclass(frozen=True)
+class SamplingParams:
+    """OpenAI-style sampling knobs; temperature 0 means greedy."""
+
+    temperature: float = 0.7
+    top_p: float = 1.0
+    top_k: int = 0
+    min_p: float = 0.0
+    repetition_penalty: float = 1.0
+    seed: int | None = None
+    max_tokens: int = 512
+    stop: tuple[str, ...] = ()
+
+
+@dataclass
+class ChatRequest:
+    """One chat completion to run: the conversation so far and how to sample the answer."""
+
+    messages: list[dict]
+    params: SamplingParams = field(default_factory=SamplingParams)
+    id: int = field(default_factory=lambda: next(_ids))
+
+
+@dataclass(frozen=True)
+class TokenEvent:
+    """One step of one stream: new text, and when it ends, why.
+
+    finish_reason: None while running; "stop" (end of turn or stop string), "length",
+    "cancelled", or "error" (then `error` says what went wrong).
+    """
+
+    request_id: int
+    text: str
+    finish_reason: str | None = None
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    cached_tokens: int = 0
+    error: str | None = None
+    error_is_request: bool = False  # the request itself was at fault (HTTP 400, not 500)

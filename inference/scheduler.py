@@ -1,0 +1,270 @@
+"""The scheduler: one thread owns the model and runs every request through it.
+
+Requests arrive on a queue, each with its own reply callback; new ones join the running
+batch between decode steps, up to the batch limit. The thermal governor drives two knobs
+(`set_max_batch`, `set_pacing`) that take effect at the next step. Errors travel back to
+the request as a final event, never as an exception in someone else's thread.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from inference.engine import Engine, EngineInfo, StepOutput
+from inference.errors import FennecError, RequestError
+from inference.requests import ChatRequest, TokenEvent
+from inference.stop_strings import StopStringFilter
+from thermal.clock import Clock, SystemClock
+from thermal.knobs import StepReport
+
+log = logging.getLogger(__name__)
+
+EventSink = Callable[[TokenEvent], None]
+RATE_WINDOW_S = 5.0
+
+
+@dataclass
+class _Active:
+    request: ChatRequest
+    sink: EventSink
+    stops: StopStringFilter
+    prompt_tokens: int = 0
+    cached_tokens: int = 0
+    completion_tokens: int = 0
+
+
+@dataclass(frozen=True)
+class SchedulerStatus:
+    engine: EngineInfo
+    active_requests: int
+    queued_requests: int
+    max_batch: int
+    pacing_s: float
+    tokens_per_s: float
+    total_tokens: int
+
+
+@dataclass
+class _Rate:
+    """Generated tokens per second over a sliding window of the scheduler's clock."""
+
+    samples: deque = field(default_factory=deque)
+
+    def add(self, now: float, tokens: int) -> None:
+        self.samples.append((now, tokens))
+        while self.samples and now - self.samples[0][0] > RATE_WINDOW_S:
+            self.samples.popleft()
+
+    def per_second(self, now: float) -> float:
+        recent = [(t, n) for t, n in self.samples if now - t <= RATE_WINDOW_S]
+        if len(recent) < 2:
+            return 0.0
+        span = now - recent[0][0]
+        return sum(n for _, n in recent[1:]) / span if span > 0 else 0.0
+
+
+class Scheduler:
+    """Owns the engine on its own thread; safe to call from any other thread."""
+
+    def __init__(
+        self,
+        engine_factory: Callable[[], Engine],
+        clock: Clock | None = None,
+        max_batch: int = 8,
+        pacing_s: float = 0.0,
+    ) -> None:
+        self._engine_factory = engine_factory
+        self._clock = clock or SystemClock()
+        self._max_batch = max(1, max_batch)
+        self._pacing_s = max(0.0, pacing_s)
+        self._inbox: queue.Queue = queue.Queue()
+        self._pending: deque[tuple[ChatRequest, EventSink]] = deque()
+        self._active: dict[int, _Active] = {}
+        self._engine: Engine | None = None
+        self._ready = threading.Event()
+        self._load_error: BaseException | None = None
+        self._stopping = False
+        self._rate = _Rate()
+        self._total_tokens = 0
+        self._step_observers: list[Callable[[StepReport], None]] = []
+        self._thread = threading.Thread(target=self._run, name="fennec-model", daemon=True)
+
+    # -- lifecycle -------------------------------------------------------------------
+    def start(self) -> EngineInfo:
+        """Start the model thread and wait until the model is loaded; raises its load error."""
+        self._thread.start()
+        self._ready.wait()
+        if self._load_error is not None:
+            raise self._load_error
+        assert self._engine is not None
+        return self._engine.info
+
+    def stop(self) -> None:
+        self._stopping = True
+        self._inbox.put(("wake",))
+        if self._thread.is_alive():
+            self._thread.join(timeout=30)
+
+    # -- requests --------------------------------------------------------------------
+    def submit(self, request: ChatRequest, sink: EventSink) -> None:
+        """Queue a request; `sink` receives its events on the model thread."""
+        self._inbox.put(("submit", request, sink))
+
+    def cancel(self, request_id: int) -> None:
+        """Stop a request wherever it is; its slot is free at the next step."""
+        self._inbox.put(("cancel", request_id))
+
+    # -- the governor's knobs ----------------------------------------------------------
+    def set_max_batch(self, n: int) -> None:
+        self._max_batch = max(1, int(n))
+
+    def set_pacing(self, seconds: float) -> None:
+        self._pacing_s = max(0.0, float(seconds))
+
+    def add_step_observer(self, observer: Callable[[StepReport], None]) -> None:
+        self._step_observers.append(observer)
+
+    def status(self) -> SchedulerStatus:
+        assert self._engine is not None
+        return SchedulerStatus(
+            engine=self._engine.info,
+            active_requests=len(self._active),
+            queued_requests=len(self._pending) + self._inbox.qsize(),
+            max_batch=self._max_batch,
+            pacing_s=self._pacing_s,
+            tokens_per_s=round(self._rate.per_second(self._clock.monotonic()), 2),
+            total_tokens=self._total_tokens,
+        )
+
+    # -- the model thread ----------------------------------------------------------------
+    def _run(self) -> None:
+        try:
+            self._engine = self._engine_factory()
+        except BaseException as e:  # handed to start()'s caller as a value
+            self._load_error = e
+            self._ready.set()
+            return
+        self._ready.set()
+        engine = self._engine
+        while not self._stopping:
+            self._drain_inbox(block=not self._active and not self._pending)
+            self._admit(engine)
+            if not engine.running():
+                continue
+            started = self._clock.monotonic()
+            try:
+                outputs = engine.step()
+            except Exception as e:  # a failing step ends every running request, not the worker
+                log.exception("decode step failed")
+                self._fail_all(engine, f"generation failed: {e}")
+                continue
+            now = self._clock.monotonic()
+            self._total_tokens += len(outputs)
+            self._rate.add(now, len(outputs))
+            report = StepReport(batch_size=len(outputs), seconds=now - started, tokens=len(outputs))
+            for observer in self._step_observers:
+                observer(report)
+            for output in outputs:
+                self._deliver(engine, output)
+            if self._pacing_s > 0 and engine.running():
+                self._clock.sleep(self._pacing_s)
+        for active in list(self._active.values()):
+            self._finish(active, "", "cancelled")
+        engine.close()
+
+    def _drain_inbox(self, block: bool) -> None:
+        try:
+            item = self._inbox.get(timeout=0.2) if block else self._inbox.get_nowait()
+        except queue.Empty:
+            return
+        while True:
+            self._handle(item)
+            try:
+                item = self._inbox.get_nowait()
+            except queue.Empty:
+                return
+
+    def _handle(self, item: tuple) -> None:
+        if item[0] == "submit":
+            self._pending.append((item[1], item[2]))
+        elif item[0] == "cancel":
+            request_id = item[1]
+            for entry in list(self._pending):
+                if entry[0].id == request_id:
+                    self._pending.remove(entry)
+                    _send(entry[1], TokenEvent(request_id, "", "cancelled"))
+            active = self._active.get(request_id)
+            if active is not None and self._engine is not None:
+                self._engine.cancel(request_id)
+                self._finish(active, "", "cancelled")
+
+    def _admit(self, engine: Engine) -> None:
+        limit = min(self._max_batch, engine.info.max_batch)
+        while self._pending and engine.running() < limit:
+            request, sink = self._pending.popleft()
+            try:
+                admission = engine.start(request)
+            except FennecError as e:
+                bad_request = isinstance(e, RequestError)
+                _send(sink, TokenEvent(request.id, "", "error", error=str(e), error_is_request=bad_request))
+                continue
+            except Exception as e:
+                log.exception("could not start request %s", request.id)
+                _send(sink, TokenEvent(request.id, "", "error", error=f"could not start: {e}"))
+                continue
+            self._active[request.id] = _Active(
+                request,
+                sink,
+                StopStringFilter(request.params.stop),
+                prompt_tokens=admission.prompt_tokens,
+                cached_tokens=admission.cached_tokens,
+            )
+
+    def _deliver(self, engine: Engine, output: StepOutput) -> None:
+        active = self._active.get(output.request_id)
+        if active is None:
+            return
+        active.completion_tokens += 1
+        text, stopped = active.stops.feed(output.text)
+        if stopped:
+            engine.cancel(output.request_id)
+            self._finish(active, text, "stop")
+        elif output.finish_reason is not None:
+            self._finish(active, text + active.stops.flush(), output.finish_reason)
+        elif text:
+            _send(active.sink, self._event(active, text, None))
+
+    def _finish(self, active: _Active, text: str, reason: str, error: str | None = None) -> None:
+        self._active.pop(active.request.id, None)
+        _send(active.sink, self._event(active, text, reason, error))
+
+    def _event(self, a: _Active, text: str, reason: str | None, error: str | None = None):
+        return TokenEvent(
+            a.request.id,
+            text,
+            reason,
+            prompt_tokens=a.prompt_tokens,
+            completion_tokens=a.completion_tokens,
+            cached_tokens=a.cached_tokens,
+            error=error,
+        )
+
+    def _fail_all(self, engine: Engine, message: str) -> None:
+        for active in list(self._active.values()):
+            try:
+                engine.cancel(active.request.id)
+            except Exception:
+                log.exception("cancel after failure")
+            self._finish(active, "", "error", message)
+
+
+def _send(sink: EventSink, event: TokenEvent) -> None:
+    try:
+        sink(event)
+    except Exception:  # a broken listener must not stop the model thread
+        log.exception("event sink failed")

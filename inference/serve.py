@@ -1,0 +1,101 @@
+"""`fennec serve`: load a model, start the scheduler, serve the API until stopped."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import socket
+import sys
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TextIO
+
+from inference.errors import FennecError
+from inference.model_source import choose_engine, load_engine, resolve
+from inference.scheduler import Scheduler
+from inference.server import LOOPBACK_HOSTS, create_app
+
+
+@dataclass(frozen=True)
+class ServeOptions:
+    model: str
+    engine: str = "auto"
+    host: str = "127.0.0.1"
+    port: int = 0
+    token_file: Path | None = None
+    max_batch: int = 8
+
+
+def write_secret_file(path: Path, secret: str) -> None:
+    """Write a secret readable by the owner only (0600), created that way, never widened."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        os.fchmod(fd, 0o600)
+        os.write(fd, secret.encode())
+    finally:
+        os.close(fd)
+
+
+def _bind(host: str, port: int) -> socket.socket:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, port))
+    sock.listen(128)
+    sock.set_inheritable(True)
+    return sock
+
+
+def serve(options: ServeOptions, out: TextIO = sys.stdout, err: TextIO = sys.stderr) -> int:
+    """Run the worker; returns the process exit code. Known failures print one clear line."""
+    import uvicorn
+
+    try:
+        files = resolve(options.model)
+        engine = choose_engine(files, options.engine)
+        scheduler = Scheduler(lambda: load_engine(files, engine), max_batch=options.max_batch)
+        info = scheduler.start()
+    except FennecError as e:
+        print(f"fennec: error: {e}", file=err, flush=True)
+        return 2
+    try:
+        sock = _bind(options.host, options.port)
+    except OSError as e:
+        print(f"fennec: error: cannot listen on {options.host}:{options.port}: {e.strerror}", file=err)
+        scheduler.stop()
+        return 2
+    token = secrets.token_urlsafe(32)
+    if options.token_file is not None:
+        write_secret_file(options.token_file, token)
+        where_token = f"token in {options.token_file}"
+    else:
+        where_token = f"token {token}"
+    extra = frozenset() if options.host in LOOPBACK_HOSTS else frozenset({options.host})
+    app = create_app(scheduler, token, extra_hosts=extra)
+    server = uvicorn.Server(
+        uvicorn.Config(app, log_level="warning", timeout_graceful_shutdown=2, access_log=False)
+    )
+    port = sock.getsockname()[1]
+    shown_host = f"[{options.host}]" if ":" in options.host else options.host
+    url = f"http://{shown_host}:{port}/v1"
+
+    def announce() -> None:
+        while not server.started and not server.should_exit:
+            threading.Event().wait(0.02)
+        if server.started:
+            print(
+                f"fennec: serving {info.model} on {url} (engine {info.name}, {info.device}, "
+                f"{info.batching} batching); {where_token}",
+                file=out,
+                flush=True,
+            )
+
+    threading.Thread(target=announce, daemon=True).start()
+    try:
+        server.run(sockets=[sock])
+    finally:
+        scheduler.stop()
+        sock.close()
+    return 0
