@@ -32,7 +32,9 @@ def _add_chat(sub) -> None:
 def _add_dev(sub) -> None:
     from inference.tiny_model import ARCHS, FORMATS, SIZES
 
-    dev = sub.add_parser("dev", help="developer tools").add_subparsers(dest="dev_command", required=True)
+    dev = sub.add_parser("dev", help="developer tools").add_subparsers(
+        dest="dev_command", required=True
+    )
     p = dev.add_parser("make-model", help="write a random-weight MoE model (for tests and demos)")
     p.add_argument("dir", type=Path)
     p.add_argument("--arch", choices=ARCHS, default="qwen3_moe")
@@ -66,8 +68,11 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "serve":
         from inference.serve import ServeOptions, serve
 
-        return serve(ServeOptions(args.model, args.engine, args.host, args.port, args.token_file,
-                                  args.max_batch))
+        return serve(
+            ServeOptions(
+                args.model, args.engine, args.host, args.port, args.token_file, args.max_batch
+            )
+        )
     if args.command == "chat":
         from app.terminal_chat import run_chat
 

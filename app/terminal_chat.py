@@ -42,8 +42,10 @@ def run_chat(args: argparse.Namespace) -> int:
             messages.append({"role": "user", "content": args.message})
             _answer(client, messages, args)
             return 0
-        print(f"fennec: chatting with {worker.model}; Ctrl-D to quit, Ctrl-C stops an answer",
-              file=sys.stderr)
+        print(
+            f"fennec: chatting with {worker.model}; Ctrl-D to quit, Ctrl-C stops an answer",
+            file=sys.stderr,
+        )
         while True:
             try:
                 line = input("> ")

@@ -28,8 +28,9 @@ class ChatClient:
     def __init__(self, base_url: str, token: str | None, timeout: float = 600.0) -> None:
         headers = {"Authorization": f"Bearer {token}"} if token else {}
         self.base_url = base_url.rstrip("/")
-        self._http = httpx.Client(base_url=self.base_url, headers=headers,
-                                  timeout=httpx.Timeout(timeout, connect=5.0))
+        self._http = httpx.Client(
+            base_url=self.base_url, headers=headers, timeout=httpx.Timeout(timeout, connect=5.0)
+        )
 
     def close(self) -> None:
         self._http.close()
@@ -48,10 +49,17 @@ class ChatClient:
         _raise_for(r)
         return r.json()
 
-    def stream_chat(self, messages: list[dict], model: str = "default", **params) -> Iterator[Delta]:
+    def stream_chat(
+        self, messages: list[dict], model: str = "default", **params
+    ) -> Iterator[Delta]:
         """Stream an answer; closing the iterator early cancels the generation server-side."""
-        body = {"model": model, "messages": messages, "stream": True,
-                "stream_options": {"include_usage": True}, **params}
+        body = {
+            "model": model,
+            "messages": messages,
+            "stream": True,
+            "stream_options": {"include_usage": True},
+            **params,
+        }
         try:
             with self._http.stream("POST", "/chat/completions", json=body) as r:
                 if r.status_code >= 400:

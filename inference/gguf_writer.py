@@ -15,7 +15,11 @@ from tokenizers import Tokenizer
 from inference.tiny_tokenizer import BOS_TOKEN, CHAT_TEMPLATE, EOS_TOKEN, SPECIAL_TOKENS
 
 # mlx-lm arch name -> (GGUF arch, the MoE block's attribute name in mlx-lm)
-_GGUF_ARCH = {"qwen3_moe": ("qwen3moe", "mlp"), "olmoe": ("olmoe", "mlp"), "mixtral": ("llama", "block_sparse_moe")}
+_GGUF_ARCH = {
+    "qwen3_moe": ("qwen3moe", "mlp"),
+    "olmoe": ("olmoe", "mlp"),
+    "mixtral": ("llama", "block_sparse_moe"),
+}
 
 _LAYER_NAMES = {
     "input_layernorm.weight": "attn_norm.weight",
@@ -102,7 +106,9 @@ def write_gguf(path: Path, arch: str, config: dict, weights: dict, tokenizer: To
         if gguf_arch == "llama" and name.endswith(("q_proj.weight", "k_proj.weight")):
             heads = n_head if name.endswith("q_proj.weight") else n_kv
             array = _llama_rope_permute(array, heads)
-        writer.add_tensor(gguf_tensor_name(name, moe), np.ascontiguousarray(array, dtype=np.float32))
+        writer.add_tensor(
+            gguf_tensor_name(name, moe), np.ascontiguousarray(array, dtype=np.float32)
+        )
 
     writer.write_header_to_file()
     writer.write_kv_data_to_file()

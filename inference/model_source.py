@@ -63,7 +63,9 @@ def inspect_local(path: Path, model_id: str | None = None) -> ModelFiles:
     model_id = model_id or path.name
     if path.is_file():
         if path.suffix.lower() != ".gguf":
-            raise ModelError(f"{path} is a file but not a GGUF model (.gguf); give its folder instead")
+            raise ModelError(
+                f"{path} is a file but not a GGUF model (.gguf); give its folder instead"
+            )
         check_gguf(path)
         return ModelFiles(model_id, None, path)
     ggufs = sorted(path.glob("*.gguf"))
@@ -153,7 +155,9 @@ def choose_engine(files: ModelFiles, requested: str = "auto") -> str:
         raise ModelError(f"unknown engine {requested!r}; choose one of {', '.join(ENGINES)}")
     if requested == "mlx":
         if files.mlx_dir is None:
-            raise ModelError(f"{files.model_id} has no MLX weights (a GGUF file needs --engine llamacpp)")
+            raise ModelError(
+                f"{files.model_id} has no MLX weights (a GGUF file needs --engine llamacpp)"
+            )
         return "mlx"
     if requested == "llamacpp":
         if files.gguf_file is None:

@@ -122,8 +122,12 @@ def parse_chat(body: Any) -> ParsedChat:
     return ParsedChat(ChatRequest(messages, params), stream, bool(options.get("include_usage")))
 
 
-def error_body(message: str, kind: str = "invalid_request_error", param: str | None = None,
-               code: str | None = None) -> dict:
+def error_body(
+    message: str,
+    kind: str = "invalid_request_error",
+    param: str | None = None,
+    code: str | None = None,
+) -> dict:
     return {"error": {"message": message, "type": kind, "param": param, "code": code}}
 
 
@@ -153,16 +157,21 @@ def completion(request_id: str, model: str, text: str, last: TokenEvent) -> dict
     }
 
 
-def chunk(request_id: str, model: str, delta: dict, finish_reason: str | None = None,
-          usage_of: TokenEvent | None = None) -> dict:
+def chunk(
+    request_id: str,
+    model: str,
+    delta: dict,
+    finish_reason: str | None = None,
+    usage_of: TokenEvent | None = None,
+) -> dict:
     body: dict = {
         "id": request_id,
         "object": "chat.completion.chunk",
         "created": int(time.time()),
         "model": model,
-        "choices": [] if usage_of is not None else [
-            {"index": 0, "delta": delta, "finish_reason": finish_reason}
-        ],
+        "choices": []
+        if usage_of is not None
+        else [{"index": 0, "delta": delta, "finish_reason": finish_reason}],
     }
     if usage_of is not None:
         body["usage"] = usage(usage_of)

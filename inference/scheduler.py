@@ -211,7 +211,10 @@ class Scheduler:
                 admission = engine.start(request)
             except FennecError as e:
                 bad_request = isinstance(e, RequestError)
-                _send(sink, TokenEvent(request.id, "", "error", error=str(e), error_is_request=bad_request))
+                _send(
+                    sink,
+                    TokenEvent(request.id, "", "error", error=str(e), error_is_request=bad_request),
+                )
                 continue
             except Exception as e:
                 log.exception("could not start request %s", request.id)

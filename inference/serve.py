@@ -63,7 +63,9 @@ def serve(options: ServeOptions, out: TextIO = sys.stdout, err: TextIO = sys.std
     try:
         sock = _bind(options.host, options.port)
     except OSError as e:
-        print(f"fennec: error: cannot listen on {options.host}:{options.port}: {e.strerror}", file=err)
+        print(
+            f"fennec: error: cannot listen on {options.host}:{options.port}: {e.strerror}", file=err
+        )
         scheduler.stop()
         return 2
     token = secrets.token_urlsafe(32)

@@ -35,8 +35,13 @@ def _hostname(value: str) -> str:
     return value.rsplit(":", 1)[0] if value.count(":") == 1 else value
 
 
-def _error(status: int, message: str, kind: str = "invalid_request_error",
-           param: str | None = None, code: str | None = None) -> JSONResponse:
+def _error(
+    status: int,
+    message: str,
+    kind: str = "invalid_request_error",
+    param: str | None = None,
+    code: str | None = None,
+) -> JSONResponse:
     return JSONResponse(error_body(message, kind, param, code), status_code=status)
 
 
@@ -67,8 +72,12 @@ def create_app(
             auth = request.headers.get("authorization", "")
             scheme, _, given = auth.partition(" ")
             if scheme.lower() != "bearer" or not hmac.compare_digest(given.strip(), token):
-                return _error(401, "missing or wrong bearer token", "authentication_error",
-                              code="invalid_api_key")
+                return _error(
+                    401,
+                    "missing or wrong bearer token",
+                    "authentication_error",
+                    code="invalid_api_key",
+                )
         length = request.headers.get("content-length")
         if length is not None and (not length.isdigit() or int(length) > MAX_BODY_BYTES):
             return _error(413, f"request body over {MAX_BODY_BYTES} bytes")
@@ -86,8 +95,12 @@ def create_app(
         s = scheduler.status()
         body = asdict(s)
         engine = body.pop("engine")
-        body |= {"engine": engine["name"], "device": engine["device"], "model": engine["model"],
-                 "batching": engine["batching"]}
+        body |= {
+            "engine": engine["name"],
+            "device": engine["device"],
+            "model": engine["model"],
+            "batching": engine["batching"],
+        }
         for extra in extras:
             body |= extra()
         return body
@@ -105,7 +118,9 @@ def create_app(
             return _error(e.status, str(e), param=e.param)
         events: asyncio.Queue[TokenEvent] = asyncio.Queue()
         loop = asyncio.get_running_loop()
-        scheduler.submit(parsed.request, lambda ev: loop.call_soon_threadsafe(events.put_nowait, ev))
+        scheduler.submit(
+            parsed.request, lambda ev: loop.call_soon_threadsafe(events.put_nowait, ev)
+        )
         rid = f"chatcmpl-{parsed.request.id}"
         if parsed.stream:
             return StreamingResponse(
@@ -118,8 +133,14 @@ def create_app(
     return app
 
 
-async def _collect(scheduler: Scheduler, request: Request, request_id: int, rid: str, model: str,
-                   events: asyncio.Queue[TokenEvent]) -> JSONResponse:
+async def _collect(
+    scheduler: Scheduler,
+    request: Request,
+    request_id: int,
+    rid: str,
+    model: str,
+    events: asyncio.Queue[TokenEvent],
+) -> JSONResponse:
     parts = []
     while True:
         try:
@@ -142,8 +163,14 @@ def _sse_line(body: dict) -> str:
     return f"data: {json.dumps(body, ensure_ascii=False)}\n\n"
 
 
-async def _sse(scheduler: Scheduler, request_id: int, rid: str, model: str,
-               events: asyncio.Queue[TokenEvent], include_usage: bool) -> AsyncIterator[str]:
+async def _sse(
+    scheduler: Scheduler,
+    request_id: int,
+    rid: str,
+    model: str,
+    events: asyncio.Queue[TokenEvent],
+    include_usage: bool,
+) -> AsyncIterator[str]:
     finished = False
     try:
         yield _sse_line(chunk(rid, model, {"role": "assistant", "content": ""}))

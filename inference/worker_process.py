@@ -39,16 +39,31 @@ class Worker:
                 self.process.wait()
 
 
-def start_worker(model: str, engine: str = "auto", extra_args: tuple[str, ...] = (),
-                 timeout: float = 300.0) -> Worker:
+def start_worker(
+    model: str, engine: str = "auto", extra_args: tuple[str, ...] = (), timeout: float = 300.0
+) -> Worker:
     """Spawn a loopback worker on a random port with a per-launch token file (0600)."""
     token_dir = Path(tempfile.mkdtemp(prefix="fennec-"))
     os.chmod(token_dir, 0o700)
     token_file = token_dir / "token"
-    cmd = [sys.executable, "-m", "app", "serve", "--model", model, "--engine", engine,
-           "--port", "0", "--token-file", str(token_file), *extra_args]
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                            bufsize=1)
+    cmd = [
+        sys.executable,
+        "-m",
+        "app",
+        "serve",
+        "--model",
+        model,
+        "--engine",
+        engine,
+        "--port",
+        "0",
+        "--token-file",
+        str(token_file),
+        *extra_args,
+    ]
+    proc = subprocess.Popen(
+        cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, bufsize=1
+    )
     log: list[str] = []
     found: dict = {}
     ready = threading.Event()
@@ -69,8 +84,11 @@ def start_worker(model: str, engine: str = "auto", extra_args: tuple[str, ...] =
         proc.kill()
         proc.wait()
         errors = [ln for ln in log if ln.startswith("fennec: error:")]
-        reason = errors[-1].removeprefix("fennec: error: ") if errors else (
-            log[-1] if log else "no output")
+        reason = (
+            errors[-1].removeprefix("fennec: error: ")
+            if errors
+            else (log[-1] if log else "no output")
+        )
         raise ModelError(f"the worker did not start: {reason}")
     token = token_file.read_text()
     token_file.unlink()

@@ -1,0 +1,120 @@
+"""Broken, incomplete or mismatched models stop with a message naming the problem."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import pytest
+
+from inference.errors import ModelError
+from inference.model_source import choose_engine, load_engine, resolve
+
+
+@pytest.fixture
+def model_copy(tiny_model, tmp_path):
+    dst = tmp_path / "model"
+    shutil.copytree(tiny_model, dst)
+    return dst
+
+
+def test_a_good_folder_offers_both_engines(tiny_model):
+    files = resolve(str(tiny_model))
+    assert files.mlx_dir == tiny_model and files.gguf_file.suffix == ".gguf"
+    assert choose_engine(files, "auto") == "llamacpp"  # no Metal here: the CPU path
+    assert choose_engine(files, "mlx") == "mlx"
+
+
+def test_missing_path():
+    with pytest.raises(ModelError, match="no model at"):
+        resolve("/nonexistent/model")
+
+
+def test_hugging_face_id_offline_is_a_clear_download_error():
+    with pytest.raises(ModelError, match="could not download someone/some-model"):
+        resolve("someone/some-model")
+
+
+def test_missing_config(model_copy):
+    (model_copy / "config.json").unlink()
+    (model_copy / "model-f32.gguf").unlink()
+    with pytest.raises(ModelError, match="missing config.json"):
+        resolve(str(model_copy))
+
+
+def test_config_not_json(model_copy):
+    (model_copy / "config.json").write_text("{not json")
+    with pytest.raises(ModelError, match="not valid JSON"):
+        resolve(str(model_copy))
+
+
+def test_config_without_architecture(model_copy):
+    (model_copy / "config.json").write_text(json.dumps({"hidden_size": 4}))
+    with pytest.raises(ModelError, match="no model_type"):
+        resolve(str(model_copy))
+
+
+def test_truncated_safetensors(model_copy):
+    weights = model_copy / "model.safetensors"
+    data = weights.read_bytes()
+    weights.write_bytes(data[: len(data) // 2])
+    with pytest.raises(ModelError, match="truncated"):
+        resolve(str(model_copy))
+
+
+def test_missing_tokenizer(model_copy):
+    (model_copy / "tokenizer.json").unlink()
+    with pytest.raises(ModelError, match="no tokenizer"):
+        resolve(str(model_copy))
+
+
+def test_empty_folder(tmp_path):
+    with pytest.raises(ModelError, match="holds no model"):
+        resolve(str(tmp_path))
+
+
+def test_truncated_gguf(model_copy):
+    gguf = model_copy / "model-f32.gguf"
+    data = gguf.read_bytes()
+    gguf.write_bytes(data[: len(data) // 3])
+    with pytest.raises(ModelError, match="broken or truncated GGUF"):
+        resolve(str(model_copy))
+
+
+def test_not_a_gguf(tmp_path):
+    fake = tmp_path / "model.gguf"
+    fake.write_bytes(b"PK\x03\x04 not a model")
+    with pytest.raises(ModelError, match="not a GGUF file"):
+        resolve(str(fake))
+
+
+def test_other_file_type(tmp_path):
+    f = tmp_path / "weights.bin"
+    f.write_bytes(b"x")
+    with pytest.raises(ModelError, match="not a GGUF"):
+        resolve(str(f))
+
+
+def test_wrong_format_for_the_engine(tiny_gguf, model_copy):
+    with pytest.raises(ModelError, match="no MLX weights"):
+        choose_engine(resolve(str(tiny_gguf)), "mlx")
+    (model_copy / "model-f32.gguf").unlink()
+    with pytest.raises(ModelError, match="no GGUF file"):
+        choose_engine(resolve(str(model_copy)), "llamacpp")
+
+
+def test_unknown_architecture_is_named(model_copy):
+    config = json.loads((model_copy / "config.json").read_text())
+    config["model_type"] = "fennec_imaginary_moe"
+    (model_copy / "config.json").write_text(json.dumps(config))
+    files = resolve(str(model_copy))
+    with pytest.raises(ModelError, match="fennec_imaginary_moe"):
+        load_engine(files, "mlx")
+
+
+def test_weights_that_do_not_fit_the_config(model_copy):
+    config = json.loads((model_copy / "config.json").read_text())
+    config["hidden_size"] = 128
+    (model_copy / "config.json").write_text(json.dumps(config))
+    with pytest.raises(ModelError, match="MLX cannot load"):
+        load_engine(resolve(str(model_copy)), "mlx")
