@@ -51,6 +51,11 @@ def _add_bench(sub) -> None:
     p.add_argument("--json", type=Path, default=Path("bench-results/engine.json"))
     p.add_argument("--clients", default="1,8,32,50", help="concurrency levels")
     p.add_argument("--max-tokens", type=int, default=64)
+    t = kinds.add_parser("thermal", help="governors on the simulated laptop vs the oracle")
+    t.add_argument("--profile", action="append", default=[], help="profile JSON (repeatable)")
+    t.add_argument("--scenario", action="append", default=[], help="scenario JSON (repeatable)")
+    t.add_argument("--json", type=Path, default=Path("bench-results/thermal.json"))
+    t.add_argument("--plot", type=Path, default=Path("bench-results/thermal-plots"))
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -88,5 +93,9 @@ def main(argv: list[str] | None = None) -> int:
             from inference.bench_engine import run_engine_bench
 
             return run_engine_bench(args)
+        if args.bench_command == "thermal":
+            from thermal.bench import run_thermal_bench
+
+            return run_thermal_bench(args.profile, args.scenario, args.json, args.plot)
     print("fennec: the desktop app is not built yet; try `fennec --help`", file=sys.stderr)
     return 1
