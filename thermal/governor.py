@@ -38,9 +38,12 @@ class GovernorConfig:
     max_batch: int = 8
     min_duty: float = 0.02
     duty_deadband: float = 0.06
+    deadband_decay_s: float = 60.0
     hold_s: float = 3.0  # the least time between two non-urgent cuts
     hold_up_s: float = 3.0  # the least time before speeding up again
     urgent_over_c: float = 0.2  # at limit + this, cutting back skips the hold time
+    slew_zone_c: float = 8.0  # within this far of the limit, the budget rises at most …
+    slew_per_s: float = 0.07  # … this share of sustainable power per second
     filter_alpha: float = 0.3
     filter_beta: float = 0.06
 
@@ -54,25 +57,37 @@ PRESET_LABELS = {"cool": "Cool & quiet", "balanced": "Balanced", "performance": 
 
 
 class PowerEstimate:
-    """Active power per batch size: a prior shape, scaled by what the power sensor reports."""
+    """Active power per batch size: a prior shape, scaled by what the power sensor reports.
 
-    def __init__(self, prior: Callable[[int], float], idle_w: float, alpha: float = 0.1) -> None:
+    A power reading describes the work of `lag` periods before the observation carrying it,
+    so readings are paired with the (batch, busy) of that period, and only learned from when
+    the load was steady across it.
+    """
+
+    def __init__(
+        self, prior: Callable[[int], float], idle_w: float, alpha: float = 0.1, lag: int = 1
+    ) -> None:
         self._prior = prior
         self.idle_w = idle_w
         self.scale = 1.0
         self._alpha = alpha
+        self._loads: deque[tuple[int, float, int]] = deque(maxlen=lag + 1)
 
     def active_w(self, batch: int) -> float:
         return self.idle_w + self.scale * max(0.1, self._prior(batch) - self.idle_w)
 
     def learn(self, obs: Observation) -> None:
-        if obs.power_w is None:
+        self._loads.append((obs.batch_in_use, obs.busy_fraction, obs.demand))
+        if obs.power_w is None or len(self._loads) < self._loads.maxlen:
             return
-        if obs.demand == 0 and obs.busy_fraction == 0:
+        batch, busy, demand = self._loads[0]
+        if any(load[:2] != (batch, busy) for load in self._loads):
+            return  # the load changed within the sensor's lag: the reading is a blend
+        if demand == 0 and busy == 0:
             self.idle_w += self._alpha * (obs.power_w - self.idle_w)
-        elif obs.busy_fraction >= 0.1 and obs.batch_in_use > 0:
-            seen = (obs.power_w - self.idle_w) / obs.busy_fraction
-            prior = max(0.1, self._prior(obs.batch_in_use) - self.idle_w)
+        elif busy >= 0.1 and batch > 0:
+            seen = (obs.power_w - self.idle_w) / busy
+            prior = max(0.1, self._prior(batch) - self.idle_w)
             ratio = min(5.0, max(0.2, seen / prior))
             self.scale += self._alpha * (ratio - self.scale)
 
@@ -91,6 +106,7 @@ class Governor:
         self._integral = 0.0
         self._power_cap_cut = 0.0
         self._cap = float("inf")
+        self._thermal_out: float | None = None
         self._window: deque[float] = deque(maxlen=config.power_window_s)
         self._last_t: float | None = None
         self._last_temp: float | None = None
@@ -114,7 +130,7 @@ class Governor:
         self._last_t = obs.t
         self.estimate.learn(obs)
         self._cap = self._power_cap(obs)
-        budget = min(self._thermal_budget(obs, dt), self._cap)
+        budget = min(self._slew(self._thermal_budget(obs, dt), obs, dt), self._cap)
         if obs.pressure == "critical":
             budget = self.estimate.idle_w
         elif obs.pressure == "serious":
@@ -122,6 +138,8 @@ class Governor:
                 budget, self.estimate.idle_w + 0.5 * (self.sustainable_w - self.estimate.idle_w)
             )
         self.budget_w = budget
+        if obs.demand == 0 and obs.pressure not in ("serious", "critical"):
+            return self._current  # nothing to run: keep the setting for when work returns
         wanted = self._map(budget, obs.demand)
         return self._settle(wanted, obs, urgent=obs.pressure in ("serious", "critical"))
 
@@ -148,13 +166,32 @@ class Governor:
         # saturation: not upward while the power cap or full speed already binds.
         saturated_high = output >= min(self._cap, self.estimate.active_w(self.config.max_batch))
         saturated_low = output <= self.estimate.idle_w
-        if err < cfg.integral_cutoff_c and not (
-            (err > 0 and saturated_high) or (err < 0 and saturated_low)
+        # Idle periods say nothing about the operating point: the integral waits for work.
+        if (
+            obs.demand > 0
+            and err < cfg.integral_cutoff_c
+            and not ((err > 0 and saturated_high) or (err < 0 and saturated_low))
         ):
             self._integral += cfg.k_i * scale * err * dt
             bound = max(self.sustainable_w, 1.0) * 2
             self._integral = min(bound, max(-self.sustainable_w, self._integral))
         return self.sustainable_w + p + d + self._integral
+
+    def _slew(self, budget: float, obs: Observation, dt: float) -> float:
+        """Near the limit the budget rises gradually: a fast die heats within seconds, faster
+        than a lagged sensor can report, so a sudden full-power burst would overshoot."""
+        cfg = self.config
+        previous = self._thermal_out
+        near = (
+            cfg.limit_c is not None
+            and obs.temp_c is not None
+            and (obs.temp_c > cfg.limit_c - cfg.slew_zone_c)
+        )
+        if near and previous is not None and budget > previous:
+            budget = min(budget, previous + cfg.slew_per_s * max(self.sustainable_w, 0.5) * dt)
+        if obs.demand > 0:
+            self._thermal_out = budget
+        return budget
 
     def _filter(self, measured: float, dt: float) -> float:
         """Alpha-beta filter: a smoothed temperature and rate of rise, so sensor noise does not
@@ -209,8 +246,11 @@ class Governor:
             and obs.temp_c >= cfg.limit_c + cfg.urgent_over_c
         )
         cutting = wanted.duty < cur.duty or wanted.max_batch < cur.max_batch
-        big = abs(wanted.duty - cur.duty) >= cfg.duty_deadband or wanted.max_batch != cur.max_batch
         since = obs.t - self._last_change_t
+        # The dead-band narrows the longer the setting holds, so it cannot park the loop a
+        # few percent short of the best setting for good.
+        band = cfg.duty_deadband * max(0.2, 1.0 - since / cfg.deadband_decay_s)
+        big = abs(wanted.duty - cur.duty) >= band or wanted.max_batch != cur.max_batch
         if cutting:
             go = urgent or over or (big and since >= cfg.hold_s)
         else:
