@@ -69,7 +69,9 @@ def raw_mlx(folder: Path, max_tokens: int) -> StreamTiming:
     return StreamTiming(True, first - start, end - start, n)
 
 
-def raw_llamacpp(gguf: Path, max_tokens: int) -> StreamTiming:
+def raw_llamacpp(gguf: Path, max_tokens: int) -> tuple[StreamTiming, StreamTiming]:
+    """Two references: `Llama.generate` (the token loop everything is built on, fastest) and
+    `create_completion(stream=True)` (the public high-level API)."""
     import llama_cpp
 
     from inference.engine_llamacpp import LlamaCppEngine
@@ -78,15 +80,25 @@ def raw_llamacpp(gguf: Path, max_tokens: int) -> StreamTiming:
     prompt = engine.encode_chat(MESSAGES)
     llm: llama_cpp.Llama = engine.llm
     list(llm.create_completion(prompt, max_tokens=4, temperature=0.0, stream=True))  # warm-up
-    llm.reset()
-    start = time.perf_counter()
-    first, n = None, 0
-    for _ in llm.create_completion(prompt, max_tokens=max_tokens, temperature=0.0, stream=True):
-        first = first or time.perf_counter()
-        n += 1
-    end = time.perf_counter()
+
+    def timed(tokens) -> StreamTiming:
+        llm.reset()
+        start = time.perf_counter()
+        first, n = None, 0
+        for _ in tokens():
+            first = first or time.perf_counter()
+            n += 1
+            if n == max_tokens:
+                break
+        end = time.perf_counter()
+        return StreamTiming(True, first - start, end - start, n)
+
+    generate = timed(lambda: llm.generate(prompt, temp=0.0))
+    completion = timed(
+        lambda: llm.create_completion(prompt, max_tokens=max_tokens, temperature=0.0, stream=True)
+    )
     engine.close()
-    return StreamTiming(True, first - start, end - start, n)
+    return generate, completion
 
 
 def fennec_single(model: str, engine: str, max_tokens: int) -> StreamTiming:
@@ -152,7 +164,7 @@ def mlx_lm_server_load(folder: Path, levels: list[int], max_tokens: int) -> list
 
 
 def fennec_load(folder: Path, levels: list[int], max_tokens: int) -> list[dict]:
-    worker = start_worker(str(folder), "mlx", extra_args=("--max-batch", "32"))
+    worker = start_worker(str(folder), "mlx", extra_args=("--max-batch", "64"))
     url = f"{worker.base_url}/chat/completions"
     try:
         asyncio.run(run_load(url, worker.token, 1, 4))
@@ -180,7 +192,7 @@ def run_engine_bench(args: argparse.Namespace) -> int:
     print("single stream, MLX (f32) …", flush=True)
     r_mlx, f_mlx = raw_mlx(folder, n), fennec_single(str(folder), "mlx", n)
     print("single stream, llama.cpp (Q4_0) …", flush=True)
-    r_cpp, f_cpp = raw_llamacpp(q4, n), fennec_single(str(q4), "llamacpp", n)
+    (r_cpp, r_cpp_api), f_cpp = raw_llamacpp(q4, n), fennec_single(str(q4), "llamacpp", n)
     results["single"] = {
         "mlx": {
             "raw": _single(r_mlx),
@@ -193,6 +205,8 @@ def run_engine_bench(args: argparse.Namespace) -> int:
             "fennec": _single(f_cpp),
             "decode_ratio": round(f_cpp.decode_tps / r_cpp.decode_tps, 3),
             "ttft_overhead_ms": round((f_cpp.ttft_s - r_cpp.ttft_s) * 1000, 1),
+            "raw_create_completion": _single(r_cpp_api),
+            "decode_ratio_vs_create_completion": round(f_cpp.decode_tps / r_cpp_api.decode_tps, 3),
         },
         "cpu_fallback_vs_mlx_cpu_decode": round(f_cpp.decode_tps / max(f_mlx.decode_tps, 1e-9), 2),
     }
@@ -218,16 +232,21 @@ def run_engine_bench(args: argparse.Namespace) -> int:
 
 def _print(r: dict) -> None:
     s = r["single"]
-    print("\nsingle stream              decode tok/s (raw → Fennec)   ratio   TTFT overhead")
+    print("\nsingle stream    decode tok/s (raw engine → Fennec via HTTP)   ratio   TTFT overhead")
     for name in ("mlx", "llamacpp"):
         e = s[name]
         print(
             f"  {name:<10} {e['raw']['decode_tps']:>10.1f} → {e['fennec']['decode_tps']:<10.1f}"
             f"       {e['decode_ratio']:.3f}   {e['ttft_overhead_ms']:+.1f} ms"
         )
+    print(
+        f"  (llama.cpp raw create_completion stream: {e['raw_create_completion']['decode_tps']:.1f}"
+        f" tok/s; Fennec ÷ it = {e['decode_ratio_vs_create_completion']:.3f})"
+    )
     print(f"  llama.cpp Q4_0 vs MLX-CPU f32 decode: {s['cpu_fallback_vs_mlx_cpu_decode']}×")
     print(
-        "\nclients  aggregate tok/s (mlx_lm.server → Fennec)  ratio   p95 TTFT s (ref → ours)  failed"
+        "\nclients  aggregate tok/s (mlx_lm.server → Fennec)  ratio   p95 TTFT s (ref → ours)"
+        "  failed (ours/ref)"
     )
     for c in r["concurrency"]:
         a, b = c["fennec"], c["mlx_lm_server"]

@@ -18,8 +18,8 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, StreamingResponse
 
 from inference.errors import RequestError
+from inference.event_relay import COALESCE_S, EventRelay
 from inference.openai_schema import chunk, completion, error_body, parse_chat
-from inference.requests import TokenEvent
 from inference.scheduler import Scheduler
 
 MAX_BODY_BYTES = 1 << 20
@@ -116,11 +116,8 @@ def create_app(
             return _error(400, f"the body is not valid JSON: {e}")
         except RequestError as e:
             return _error(e.status, str(e), param=e.param)
-        events: asyncio.Queue[TokenEvent] = asyncio.Queue()
-        loop = asyncio.get_running_loop()
-        scheduler.submit(
-            parsed.request, lambda ev: loop.call_soon_threadsafe(events.put_nowait, ev)
-        )
+        events = EventRelay(asyncio.get_running_loop())
+        scheduler.submit(parsed.request, events.push)
         rid = f"chatcmpl-{parsed.request.id}"
         if parsed.stream:
             return StreamingResponse(
@@ -139,24 +136,24 @@ async def _collect(
     request_id: int,
     rid: str,
     model: str,
-    events: asyncio.Queue[TokenEvent],
+    events: EventRelay,
 ) -> JSONResponse:
     parts = []
     while True:
-        try:
-            event = await asyncio.wait_for(events.get(), DISCONNECT_POLL_S)
-        except TimeoutError:
+        batch = await events.take(DISCONNECT_POLL_S)
+        if not batch:
             if await request.is_disconnected():
                 scheduler.cancel(request_id)
                 return _error(499, "client disconnected")
             continue
-        parts.append(event.text)
-        if event.finish_reason == "error":
-            status = 400 if event.error_is_request else 500
-            kind = "invalid_request_error" if event.error_is_request else "server_error"
-            return _error(status, event.error or "generation failed", kind)
-        if event.finish_reason is not None:
-            return JSONResponse(completion(rid, model, "".join(parts), event))
+        for event in batch:
+            parts.append(event.text)
+            if event.finish_reason == "error":
+                status = 400 if event.error_is_request else 500
+                kind = "invalid_request_error" if event.error_is_request else "server_error"
+                return _error(status, event.error or "generation failed", kind)
+            if event.finish_reason is not None:
+                return JSONResponse(completion(rid, model, "".join(parts), event))
 
 
 def _sse_line(body: dict) -> str:
@@ -168,27 +165,32 @@ async def _sse(
     request_id: int,
     rid: str,
     model: str,
-    events: asyncio.Queue[TokenEvent],
+    events: EventRelay,
     include_usage: bool,
 ) -> AsyncIterator[str]:
     finished = False
     try:
         yield _sse_line(chunk(rid, model, {"role": "assistant", "content": ""}))
-        while True:
-            event = await events.get()
-            if event.finish_reason == "error":
+        while not finished:
+            batch = await events.take()
+            text = "".join(e.text for e in batch)
+            last = batch[-1]
+            if last.finish_reason == "error":
                 finished = True
-                kind = "invalid_request_error" if event.error_is_request else "server_error"
-                yield _sse_line(error_body(event.error or "generation failed", kind))
+                if text:
+                    yield _sse_line(chunk(rid, model, {"content": text}))
+                kind = "invalid_request_error" if last.error_is_request else "server_error"
+                yield _sse_line(error_body(last.error or "generation failed", kind))
                 break
-            if event.text:
-                yield _sse_line(chunk(rid, model, {"content": event.text}))
-            if event.finish_reason is not None:
+            if text:
+                yield _sse_line(chunk(rid, model, {"content": text}))
+            if last.finish_reason is not None:
                 finished = True
-                yield _sse_line(chunk(rid, model, {}, event.finish_reason))
+                yield _sse_line(chunk(rid, model, {}, last.finish_reason))
                 if include_usage:
-                    yield _sse_line(chunk(rid, model, {}, usage_of=event))
-                break
+                    yield _sse_line(chunk(rid, model, {}, usage_of=last))
+            else:
+                await asyncio.sleep(COALESCE_S)  # let fast engines' tokens gather
         yield "data: [DONE]\n\n"
     finally:
         if not finished:  # the client went away mid-stream: free the slot now
