@@ -1,0 +1,1 @@
+"""Temperature and power sensors: Linux sysfs, macOS (IOReport, SMC), psutil, simulated."""
