@@ -17,6 +17,19 @@ def _add_serve(sub) -> None:
     p.add_argument("--port", type=int, default=0, help="0 picks a free port")
     p.add_argument("--token-file", type=Path, help="write the bearer token here (mode 0600)")
     p.add_argument("--max-batch", type=int, default=8, help="most requests decoded together")
+    p.add_argument(
+        "--preset",
+        choices=("cool", "balanced", "performance"),
+        default="cool",
+        help="power mode: cool (55 °C / 18 W), balanced, performance (OS limits)",
+    )
+    p.add_argument(
+        "--thermal-sim",
+        metavar="PROFILE",
+        help="govern a simulated laptop (a profile name or JSON file) instead of "
+        "this machine's sensors",
+    )
+    p.add_argument("--no-governor", action="store_true", help="no thermal/power control")
 
 
 def _add_chat(sub) -> None:
@@ -75,7 +88,15 @@ def main(argv: list[str] | None = None) -> int:
 
         return serve(
             ServeOptions(
-                args.model, args.engine, args.host, args.port, args.token_file, args.max_batch
+                args.model,
+                args.engine,
+                args.host,
+                args.port,
+                args.token_file,
+                args.max_batch,
+                preset=args.preset,
+                thermal_sim=args.thermal_sim,
+                governor=not args.no_governor,
             )
         )
     if args.command == "chat":

@@ -25,6 +25,9 @@ class ServeOptions:
     port: int = 0
     token_file: Path | None = None
     max_batch: int = 8
+    preset: str = "cool"
+    thermal_sim: str | None = None  # a device profile: close the loop through the simulation
+    governor: bool = True
 
 
 def write_secret_file(path: Path, secret: str) -> None:
@@ -74,8 +77,21 @@ def serve(options: ServeOptions, out: TextIO = sys.stdout, err: TextIO = sys.std
         where_token = f"token in {options.token_file}"
     else:
         where_token = f"token {token}"
+    try:
+        loop = _thermal_loop(options, scheduler)
+    except (FileNotFoundError, ValueError, KeyError) as e:
+        print(f"fennec: error: thermal setup: {e}", file=err, flush=True)
+        scheduler.stop()
+        sock.close()
+        return 2
     extra = frozenset() if options.host in LOOPBACK_HOSTS else frozenset({options.host})
-    app = create_app(scheduler, token, extra_hosts=extra)
+    app = create_app(
+        scheduler,
+        token,
+        extra_hosts=extra,
+        status_extras=[loop.status_extra] if loop else [],
+        set_preset=loop.set_preset if loop else None,
+    )
     server = uvicorn.Server(
         uvicorn.Config(app, log_level="warning", timeout_graceful_shutdown=2, access_log=False)
     )
@@ -95,9 +111,37 @@ def serve(options: ServeOptions, out: TextIO = sys.stdout, err: TextIO = sys.std
             )
 
     threading.Thread(target=announce, daemon=True).start()
+    if loop is not None:
+        loop.start()
     try:
         server.run(sockets=[sock])
     finally:
+        if loop is not None:
+            loop.stop()
         scheduler.stop()
         sock.close()
     return 0
+
+
+def _thermal_loop(options: ServeOptions, scheduler: Scheduler):
+    """The governor on real sensors, or on a simulated laptop with --thermal-sim."""
+    if not options.governor:
+        return None
+    from inference.thermal_loop import ThermalLoop, build_governor
+    from thermal.governor import PRESETS
+
+    if options.preset not in PRESETS:
+        raise ValueError(f"unknown preset {options.preset!r}; choose one of {', '.join(PRESETS)}")
+    if options.thermal_sim:
+        from thermal.profiles import load_profile
+        from thermal.sensors.simulated import SimulatedLaptop
+
+        profile = load_profile(options.thermal_sim)
+        source = SimulatedLaptop(profile)
+        governor = build_governor(options.preset, options.max_batch, profile)
+    else:
+        from thermal.sensors.platform import platform_sensors
+
+        source = platform_sensors()
+        governor = build_governor(options.preset, options.max_batch, None)
+    return ThermalLoop(scheduler, source, governor, options.preset)

@@ -50,6 +50,7 @@ def create_app(
     token: str,
     extra_hosts: frozenset[str] = frozenset(),
     status_extras: list[StatusExtra] | None = None,
+    set_preset: Callable[[str], None] | None = None,
 ) -> FastAPI:
     """The API app for a running scheduler. `extra_hosts`: non-loopback names the user opted into."""
     app = FastAPI(title="Fennec worker", docs_url=None, redoc_url=None, openapi_url=None)
@@ -104,6 +105,21 @@ def create_app(
         for extra in extras:
             body |= extra()
         return body
+
+    @app.post("/v1/fennec/preset")
+    async def preset(request: Request):
+        if set_preset is None:
+            return _error(409, "this worker runs without a governor", param="preset")
+        try:
+            body = json.loads(await request.body())
+            set_preset(body["preset"])
+        except (json.JSONDecodeError, KeyError, TypeError):
+            return _error(
+                400, 'send {"preset": "cool" | "balanced" | "performance"}', param="preset"
+            )
+        except ValueError as e:
+            return _error(400, str(e), param="preset")
+        return {"preset": body["preset"]}
 
     @app.post("/v1/chat/completions")
     async def chat(request: Request):
