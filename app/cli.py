@@ -64,6 +64,9 @@ def _add_bench(sub) -> None:
     p.add_argument("--json", type=Path, default=Path("bench-results/engine.json"))
     p.add_argument("--clients", default="1,8,32,50", help="concurrency levels")
     p.add_argument("--max-tokens", type=int, default=64)
+    h = kinds.add_parser("history", help="search latency over 100k and 1M messages")
+    h.add_argument("--sizes", default="100000,1000000")
+    h.add_argument("--json", type=Path, default=Path("bench-results/history.json"))
     t = kinds.add_parser("thermal", help="governors on the simulated laptop vs the oracle")
     t.add_argument("--profile", action="append", default=[], help="profile JSON (repeatable)")
     t.add_argument("--scenario", action="append", default=[], help="scenario JSON (repeatable)")
@@ -78,6 +81,9 @@ def build_parser() -> argparse.ArgumentParser:
     _add_chat(sub)
     _add_dev(sub)
     _add_bench(sub)
+    from app import history_cli
+
+    history_cli.add_parser(sub)
     return parser
 
 
@@ -109,11 +115,19 @@ def main(argv: list[str] | None = None) -> int:
         path = make_model(args.dir, args.arch, args.format, args.size, args.seed)
         print(f"wrote {args.format} {args.arch} ({args.size}) model: {path}")
         return 0
+    if args.command == "history":
+        from app import history_cli
+
+        return history_cli.run(args)
     if args.command == "bench":
         if args.bench_command == "engine":
             from inference.bench_engine import run_engine_bench
 
             return run_engine_bench(args)
+        if args.bench_command == "history":
+            from app.bench_history import run_history_bench
+
+            return run_history_bench([int(x) for x in args.sizes.split(",")], args.json)
         if args.bench_command == "thermal":
             from thermal.bench import run_thermal_bench
 

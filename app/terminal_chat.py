@@ -5,23 +5,40 @@ from __future__ import annotations
 import argparse
 import sys
 
+from app.history import History, HistoryError
 from inference.client import ChatClient, ClientError
 from inference.errors import FennecError
 from inference.worker_process import start_worker
 
 
-def _answer(client: ChatClient, messages: list[dict], args: argparse.Namespace) -> str:
+def _answer(
+    client: ChatClient,
+    messages: list[dict],
+    args: argparse.Namespace,
+    history: History,
+    conversation_id: int,
+    model: str,
+) -> str:
+    """Stream one answer to the terminal, recording it chunk by chunk like the window does."""
     parts = []
+    message_id = history.add_message(conversation_id, "assistant", "", "streaming", model)
     stream = client.stream_chat(messages, max_tokens=args.max_tokens, temperature=args.temperature)
+    status = "complete"
     try:
         for delta in stream:
             if delta.text:
                 parts.append(delta.text)
+                history.append(message_id, delta.text)
                 sys.stdout.write(delta.text)
                 sys.stdout.flush()
     except KeyboardInterrupt:
         stream.close()  # closing the stream cancels the generation in the worker
+        status = "stopped"
         sys.stdout.write(" [stopped]")
+    except (ClientError, FennecError):
+        history.finish(message_id, "error")
+        raise
+    history.finish(message_id, status)
     sys.stdout.write("\n")
     return "".join(parts)
 
@@ -34,13 +51,26 @@ def run_chat(args: argparse.Namespace) -> int:
         print(f"fennec: error: {e}", file=sys.stderr)
         return 2
     client = ChatClient(worker.base_url, worker.token)
+    try:
+        history = History()
+    except HistoryError as e:
+        print(f"fennec: error: {e}", file=sys.stderr)
+        worker.stop()
+        return 1
+    first = args.message or "Terminal chat"
+    conversation_id = history.create_conversation(_title(first), worker.model, "cli")
     messages: list[dict] = []
+
+    def say(role: str, content: str) -> None:
+        messages.append({"role": role, "content": content})
+        history.add_message(conversation_id, role, content, model=worker.model)
+
     if args.system:
-        messages.append({"role": "system", "content": args.system})
+        say("system", args.system)
     try:
         if args.message is not None:
-            messages.append({"role": "user", "content": args.message})
-            _answer(client, messages, args)
+            say("user", args.message)
+            _answer(client, messages, args, history, conversation_id, worker.model)
             return 0
         print(
             f"fennec: chatting with {worker.model}; Ctrl-D to quit, Ctrl-C stops an answer",
@@ -54,8 +84,9 @@ def run_chat(args: argparse.Namespace) -> int:
                 return 0
             if not line.strip():
                 continue
-            messages.append({"role": "user", "content": line})
-            messages.append({"role": "assistant", "content": _answer(client, messages, args)})
+            say("user", line)
+            answer = _answer(client, messages, args, history, conversation_id, worker.model)
+            messages.append({"role": "assistant", "content": answer})
     except (ClientError, FennecError) as e:
         print(f"fennec: error: {e}", file=sys.stderr)
         return 1
@@ -63,4 +94,10 @@ def run_chat(args: argparse.Namespace) -> int:
         return 130
     finally:
         client.close()
+        history.close()
         worker.stop()
+
+
+def _title(text: str, limit: int = 60) -> str:
+    line = " ".join(text.split())
+    return line if len(line) <= limit else line[: limit - 1] + "…"

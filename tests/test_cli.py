@@ -57,3 +57,23 @@ def test_make_model_writes_every_format(tmp_path):
     assert out.returncode == 0, out.stderr
     assert (tmp_path / "m" / "model-f32.gguf").stat().st_size > 100_000
     assert (tmp_path / "m" / "tokenizer.json").exists()
+
+
+def test_terminal_chat_is_recorded_and_searchable_from_the_history_commands(tiny_model):
+    out = fennec(
+        "chat", "--model", str(tiny_model), "--max-tokens", "6", "The thermometer question"
+    )
+    assert out.returncode == 0, out.stderr
+    found = fennec("history", "search", "thermometer")
+    assert found.returncode == 0 and "[thermometer]" in found.stdout
+    conversation_id = found.stdout.split()[0].lstrip("#")
+    shown = fennec("history", "show", conversation_id)
+    assert "**User**" in shown.stdout and "**Assistant**" in shown.stdout
+    exported = fennec("history", "export", conversation_id, "--format", "json")
+    import json
+
+    data = json.loads(exported.stdout)
+    assert [m["role"] for m in data["messages"]] == ["user", "assistant"]
+    assert data["messages"][1]["status"] == "complete" and data["messages"][1]["content"]
+    assert fennec("history", "search", "nothing-like-this").returncode == 1
+    assert fennec("history", "show", "999").returncode == 1

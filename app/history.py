@@ -1,0 +1,375 @@
+"""Chat history: SQLite (WAL) through sqlite-utils, named migrations, FTS5 kept by triggers.
+
+Every message is written as it streams, so a crash or kill of the app or the worker loses
+at most the chunk in flight, and WAL never leaves a half-written database behind.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import sqlite_utils
+
+from app.paths import history_db
+from app.search_text import fts_query, index_text, snippet
+from inference.errors import FennecError
+
+SEARCH_WINDOW = 3000  # most recent matches ranked per search
+
+
+class HistoryError(FennecError):
+    """A history operation could not be done (bad query, missing conversation, full disk)."""
+
+
+@dataclass(frozen=True)
+class Conversation:
+    id: int
+    title: str
+    created_at: float
+    updated_at: float
+    pinned: bool
+    model: str | None
+    source: str
+
+
+@dataclass(frozen=True)
+class Message:
+    id: int
+    conversation_id: int
+    role: str
+    content: str
+    status: str  # "complete", "streaming", "stopped", "error"
+    created_at: float
+    model: str | None
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    message_id: int
+    conversation_id: int
+    conversation_title: str
+    role: str
+    snippet: str
+    rank: float
+
+
+def _m001_initial(db: sqlite_utils.Database) -> None:
+    db["conversations"].create(
+        {
+            "id": int,
+            "title": str,
+            "created_at": float,
+            "updated_at": float,
+            "pinned": int,
+            "model": str,
+            "source": str,
+        },
+        pk="id",
+        not_null={"title", "created_at", "updated_at"},
+        defaults={"pinned": 0},
+    )
+    db["messages"].create(
+        {
+            "id": int,
+            "conversation_id": int,
+            "role": str,
+            "content": str,
+            "search_text": str,
+            "status": str,
+            "created_at": float,
+            "model": str,
+        },
+        pk="id",
+        foreign_keys=[("conversation_id", "conversations", "id")],
+        not_null={"conversation_id", "role", "content"},
+        defaults={"status": "complete"},
+    )
+    db["messages"].create_index(["conversation_id", "id"])
+    db["conversations"].create_index(["pinned", "updated_at"])
+
+
+def _m002_fts(db: sqlite_utils.Database) -> None:
+    # unicode61 on the CJK-separated copy of the text (see search_text.py); triggers keep it.
+    db["messages"].enable_fts(
+        ["search_text"], create_triggers=True, tokenize="unicode61 remove_diacritics 2"
+    )
+
+
+MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
+    ("m001_initial", _m001_initial),
+    ("m002_fts", _m002_fts),
+]
+
+
+def migrate(db: sqlite_utils.Database) -> list[str]:
+    """Apply the migrations not yet recorded in the database; returns their names."""
+    if "_migrations" not in db.table_names():
+        db["_migrations"].create({"name": str, "applied_at": float}, pk="name")
+    done = {row["name"] for row in db["_migrations"].rows}
+    applied = []
+    for name, step in MIGRATIONS:
+        if name in done:
+            continue
+        with db.conn:
+            step(db)
+            db["_migrations"].insert({"name": name, "applied_at": time.time()})
+        applied.append(name)
+    return applied
+
+
+class History:
+    """One connection, guarded by a lock: safe to share between threads."""
+
+    def __init__(self, path: Path | None = None, clock: Callable[[], float] = time.time) -> None:
+        self.path = Path(path) if path is not None else history_db()
+        self._clock = clock
+        self._lock = threading.RLock()
+        try:
+            conn = sqlite3.connect(self.path, check_same_thread=False, timeout=10)
+            self.db = sqlite_utils.Database(conn)
+            self.db.execute("PRAGMA journal_mode=WAL")
+            self.db.execute("PRAGMA synchronous=NORMAL")
+            self.db.execute("PRAGMA foreign_keys=ON")
+            migrate(self.db)
+        except sqlite3.DatabaseError as e:
+            raise HistoryError(f"cannot open the history at {self.path}: {e}") from None
+
+    def close(self) -> None:
+        self.db.conn.close()
+
+    def _write(self, fn: Callable[[], object]):
+        with self._lock:
+            try:
+                with self.db.conn:
+                    return fn()
+            except sqlite3.OperationalError as e:
+                if "full" in str(e).lower():
+                    raise HistoryError("the disk is full: the last change was not saved") from None
+                raise HistoryError(f"could not save to the history: {e}") from None
+
+    # -- conversations -----------------------------------------------------------------------
+    def create_conversation(
+        self, title: str = "New chat", model: str | None = None, source: str = "app"
+    ) -> int:
+        now = self._clock()
+
+        def insert() -> int:
+            table = self.db["conversations"]
+            table.insert(
+                {
+                    "title": title,
+                    "created_at": now,
+                    "updated_at": now,
+                    "pinned": 0,
+                    "model": model,
+                    "source": source,
+                }
+            )
+            return int(table.last_pk)
+
+        return self._write(insert)
+
+    def conversations(self) -> list[Conversation]:
+        with self._lock:
+            rows = self.db.query(
+                "select * from conversations order by pinned desc, updated_at desc, id desc"
+            )
+            return [_conversation(r) for r in rows]
+
+    def conversation(self, conversation_id: int) -> Conversation:
+        with self._lock:
+            try:
+                return _conversation(self.db["conversations"].get(conversation_id))
+            except sqlite_utils.db.NotFoundError:
+                raise HistoryError(f"no conversation {conversation_id}") from None
+
+    def rename(self, conversation_id: int, title: str) -> None:
+        self.conversation(conversation_id)
+        self._write(lambda: self.db["conversations"].update(conversation_id, {"title": title}))
+
+    def pin(self, conversation_id: int, pinned: bool = True) -> None:
+        self.conversation(conversation_id)
+        self._write(
+            lambda: self.db["conversations"].update(conversation_id, {"pinned": int(pinned)})
+        )
+
+    def delete_conversation(self, conversation_id: int) -> None:
+        """Gone for good: its messages leave the search index too (the triggers see to it)."""
+        self.conversation(conversation_id)
+
+        def delete() -> None:
+            self.db.execute("delete from messages where conversation_id = ?", [conversation_id])
+            self.db["conversations"].delete(conversation_id)
+
+        self._write(delete)
+
+    # -- messages ------------------------------------------------------------------------------
+    def add_message(
+        self,
+        conversation_id: int,
+        role: str,
+        content: str,
+        status: str = "complete",
+        model: str | None = None,
+    ) -> int:
+        self.conversation(conversation_id)
+        now = self._clock()
+
+        def insert() -> int:
+            table = self.db["messages"]
+            table.insert(
+                {
+                    "conversation_id": conversation_id,
+                    "role": role,
+                    "content": content,
+                    "search_text": index_text(content),
+                    "status": status,
+                    "created_at": now,
+                    "model": model,
+                }
+            )
+            self.db["conversations"].update(conversation_id, {"updated_at": now})
+            return int(table.last_pk)
+
+        return self._write(insert)
+
+    def append(self, message_id: int, text: str) -> None:
+        """Add a streamed chunk to a message (one short transaction: durable at once)."""
+        if not text:
+            return
+
+        def update() -> None:
+            row = self.db["messages"].get(message_id)
+            content = row["content"] + text
+            self.db["messages"].update(
+                message_id, {"content": content, "search_text": index_text(content)}
+            )
+
+        self._write(update)
+
+    def finish(self, message_id: int, status: str = "complete") -> None:
+        self._write(lambda: self.db["messages"].update(message_id, {"status": status}))
+
+    def edit(self, message_id: int, content: str) -> None:
+        self._write(
+            lambda: self.db["messages"].update(
+                message_id, {"content": content, "search_text": index_text(content)}
+            )
+        )
+
+    def delete_after(self, conversation_id: int, message_id: int) -> None:
+        """Drop every message after `message_id` (regenerate, edit-and-resend)."""
+        self._write(
+            lambda: self.db.execute(
+                "delete from messages where conversation_id = ? and id > ?",
+                [conversation_id, message_id],
+            )
+        )
+
+    def messages(self, conversation_id: int) -> list[Message]:
+        with self._lock:
+            rows = self.db.query(
+                "select id, conversation_id, role, content, status, created_at, model "
+                "from messages where conversation_id = ? order by id",
+                [conversation_id],
+            )
+            return [Message(**r) for r in rows]
+
+    def interrupted(self) -> list[Message]:
+        """Messages still marked streaming: the app or worker died mid-answer."""
+        with self._lock:
+            rows = self.db.query(
+                "select id, conversation_id, role, content, status, created_at, model "
+                "from messages where status = 'streaming'"
+            )
+            return [Message(**r) for r in rows]
+
+    # -- search ----------------------------------------------------------------------------------
+    def search(
+        self, query: str, limit: int = 50, mark: tuple[str, str] = ("[", "]")
+    ) -> list[SearchHit]:
+        """Ranked (bm25) hits with highlighted snippets, across all conversations."""
+        expression = fts_query(query)
+        if not expression:
+            return []
+        # bm25 over every match costs O(matches): a common word in a million messages takes
+        # seconds. FTS5 walks its index newest-first and stops early, so rank only the most
+        # recent SEARCH_WINDOW matches (the part of a history people look for). Snippets and
+        # metadata are made for the top `limit` alone.
+        ranked = (
+            "with recent as (select rowid, rank from messages_fts where messages_fts match ? "
+            f"order by rowid desc limit {SEARCH_WINDOW}) "
+            "select rowid, rank from recent order by rank limit ?"
+        )
+        with self._lock:
+            try:
+                top = list(self.db.execute(ranked, [expression, limit]))
+                if not top:
+                    return []
+                ids = [r[0] for r in top]
+                marks = ",".join("?" * len(ids))
+                rows = {
+                    r[0]: r[1:]
+                    for r in self.db.execute(
+                        "select m.id, m.conversation_id, c.title, m.role, m.content from messages m "
+                        f"join conversations c on c.id = m.conversation_id where m.id in ({marks})",
+                        ids,
+                    )
+                }
+            except sqlite3.OperationalError as e:
+                raise HistoryError(f"cannot search for {query!r}: {e}") from None
+        return [
+            SearchHit(
+                rid,
+                rows[rid][0],
+                rows[rid][1],
+                rows[rid][2],
+                snippet(rows[rid][3], query, mark),
+                rank,
+            )
+            for rid, rank in top
+            if rid in rows
+        ]
+
+    # -- export ----------------------------------------------------------------------------------
+    def export_json(self, conversation_id: int) -> str:
+        conv = self.conversation(conversation_id)
+        return json.dumps(
+            {
+                "conversation": asdict(conv),
+                "messages": [asdict(m) for m in self.messages(conversation_id)],
+            },
+            ensure_ascii=False,
+            indent=2,
+        )
+
+    def export_markdown(self, conversation_id: int) -> str:
+        conv = self.conversation(conversation_id)
+        lines = [f"# {conv.title}", ""]
+        for m in self.messages(conversation_id):
+            lines += [
+                f"**{m.role.capitalize()}**"
+                + ("" if m.status == "complete" else f" _({m.status})_"),
+                "",
+                m.content,
+                "",
+            ]
+        return "\n".join(lines)
+
+
+def _conversation(row: dict) -> Conversation:
+    return Conversation(
+        row["id"],
+        row["title"],
+        row["created_at"],
+        row["updated_at"],
+        bool(row["pinned"]),
+        row["model"],
+        row["source"],
+    )
