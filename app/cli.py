@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 
 from inference.model_source import ENGINES
@@ -76,6 +75,7 @@ def _add_bench(sub) -> None:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="fennec", description=__doc__)
+    parser.add_argument("--model", help="open the app with this model (folder, GGUF or HF id)")
     sub = parser.add_subparsers(dest="command")
     _add_serve(sub)
     _add_chat(sub)
@@ -132,5 +132,6 @@ def main(argv: list[str] | None = None) -> int:
             from thermal.bench import run_thermal_bench
 
             return run_thermal_bench(args.profile, args.scenario, args.json, args.plot)
-    print("fennec: the desktop app is not built yet; try `fennec --help`", file=sys.stderr)
-    return 1
+    from app.ui.app import run_app
+
+    return run_app(args.model)

@@ -45,6 +45,7 @@ class SchedulerStatus:
     queued_requests: int
     max_batch: int
     pacing_s: float
+    paused: bool
     tokens_per_s: float
     total_tokens: int
 
@@ -89,6 +90,7 @@ class Scheduler:
         self._ready = threading.Event()
         self._load_error: BaseException | None = None
         self._stopping = False
+        self._paused = False
         self._rate = _Rate()
         self._total_tokens = 0
         self._step_observers: list[Callable[[StepReport], None]] = []
@@ -126,6 +128,11 @@ class Scheduler:
     def set_pacing(self, seconds: float) -> None:
         self._pacing_s = max(0.0, float(seconds))
 
+    def set_paused(self, paused: bool) -> None:
+        """Hold every request where it is (the tray's pause); resume where they stopped."""
+        self._paused = bool(paused)
+        self._inbox.put(("wake",))
+
     def add_step_observer(self, observer: Callable[[StepReport], None]) -> None:
         self._step_observers.append(observer)
 
@@ -137,6 +144,7 @@ class Scheduler:
             queued_requests=len(self._pending) + self._inbox.qsize(),
             max_batch=self._max_batch,
             pacing_s=self._pacing_s,
+            paused=self._paused,
             tokens_per_s=round(self._rate.per_second(self._clock.monotonic()), 2),
             total_tokens=self._total_tokens,
         )
@@ -152,7 +160,9 @@ class Scheduler:
         self._ready.set()
         engine = self._engine
         while not self._stopping:
-            self._drain_inbox(block=not self._active and not self._pending)
+            self._drain_inbox(block=self._paused or (not self._active and not self._pending))
+            if self._paused:
+                continue
             self._admit(engine)
             if not engine.running():
                 continue

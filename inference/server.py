@@ -121,6 +121,17 @@ def create_app(
             return _error(400, str(e), param="preset")
         return {"preset": body["preset"]}
 
+    @app.post("/v1/fennec/pause")
+    async def pause(request: Request):
+        try:
+            paused = json.loads(await request.body())["paused"]
+            if not isinstance(paused, bool):
+                raise TypeError
+        except (json.JSONDecodeError, KeyError, TypeError):
+            return _error(400, 'send {"paused": true | false}', param="paused")
+        scheduler.set_paused(paused)
+        return {"paused": paused}
+
     @app.post("/v1/chat/completions")
     async def chat(request: Request):
         raw = await request.body()

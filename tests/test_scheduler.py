@@ -172,3 +172,16 @@ def test_status_counts_tokens_and_rate(run):
     assert st.total_tokens == 6
     assert st.tokens_per_s == pytest.approx(4.0, rel=0.01)  # one token per 0.25 s
     assert st.active_requests == 0 and st.engine.name == "fake"
+
+
+def test_pause_holds_requests_and_resume_finishes_them(run):
+    engine = FakeEngine(words_per_answer=3)
+    s = run(engine)
+    s.set_paused(True)
+    q: queue.Queue = queue.Queue()
+    s.submit(_request(), q.put)
+    with pytest.raises(queue.Empty):
+        q.get(timeout=0.3)
+    assert s.status().paused and engine.steps == 0
+    s.set_paused(False)
+    assert _drain(q, 1)[-1].finish_reason == "length"

@@ -1,0 +1,102 @@
+"""Settings declared once (type, default, help); the dialog is built from this schema.
+
+Stored as JSON in the data directory. Secrets are not settings: they live in the OS
+keychain (app/secrets.py) and never reach this file.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from app.paths import settings_file
+
+
+@dataclass(frozen=True)
+class Setting:
+    key: str
+    label: str
+    kind: type
+    default: Any
+    help: str
+    choices: tuple[str, ...] = ()
+    minimum: float | None = None
+    maximum: float | None = None
+
+
+SCHEMA: tuple[Setting, ...] = (
+    Setting("model", "Model", str, "", "Model folder, GGUF file or Hugging Face id"),
+    Setting(
+        "engine",
+        "Engine",
+        str,
+        "auto",
+        "auto picks MLX on Apple Silicon, llama.cpp elsewhere",
+        choices=("auto", "mlx", "llamacpp"),
+    ),
+    Setting(
+        "preset",
+        "Power mode",
+        str,
+        "cool",
+        "Cool & quiet keeps the laptop under 55 °C and about 18 W",
+        choices=("cool", "balanced", "performance"),
+    ),
+    Setting(
+        "temperature", "Temperature", float, 0.7, "Higher is more varied", minimum=0.0, maximum=2.0
+    ),
+    Setting(
+        "max_tokens",
+        "Longest answer (tokens)",
+        int,
+        1024,
+        "Answers stop at this length",
+        minimum=16,
+        maximum=32768,
+    ),
+    Setting("system_prompt", "System prompt", str, "", "Sent before every conversation"),
+)
+_BY_KEY = {s.key: s for s in SCHEMA}
+
+
+class Settings:
+    def __init__(self, path: Path | None = None) -> None:
+        self.path = path or settings_file()
+        self._values: dict[str, Any] = {}
+        try:
+            loaded = json.loads(self.path.read_text()) if self.path.exists() else {}
+        except (OSError, json.JSONDecodeError):
+            loaded = {}  # a damaged file falls back to defaults rather than stopping the app
+        for key, value in loaded.items() if isinstance(loaded, dict) else ():
+            if key in _BY_KEY:
+                try:
+                    self._values[key] = self._coerce(_BY_KEY[key], value)
+                except ValueError:
+                    pass
+
+    def get(self, key: str) -> Any:
+        return self._values.get(key, _BY_KEY[key].default)
+
+    def set(self, key: str, value: Any) -> None:
+        self._values[key] = self._coerce(_BY_KEY[key], value)
+
+    def save(self) -> None:
+        tmp = self.path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(self._values, indent=2, ensure_ascii=False))
+        tmp.replace(self.path)  # atomic: a crash never leaves half a settings file
+
+    @staticmethod
+    def _coerce(setting: Setting, value: Any) -> Any:
+        try:
+            value = setting.kind(value)
+        except (TypeError, ValueError):
+            raise ValueError(f"{setting.label}: expected {setting.kind.__name__}") from None
+        if setting.choices and value not in setting.choices:
+            raise ValueError(f"{setting.label}: one of {', '.join(setting.choices)}")
+        if setting.minimum is not None and value < setting.minimum:
+            raise ValueError(f"{setting.label}: at least {setting.minimum}")
+        if setting.maximum is not None and value > setting.maximum:
+            raise ValueError(f"{setting.label}: at most {setting.maximum}")
+        return value

@@ -1,0 +1,48 @@
+"""What the tray shows for a worker status: a state name and a one-line summary (no Qt)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+STATES = ("unknown", "cool", "warm", "throttled", "hot", "paused")
+COLORS = {
+    "unknown": "#8a8f98",
+    "cool": "#2e9d5b",
+    "warm": "#d6a21e",
+    "throttled": "#e07b24",
+    "hot": "#d23c3c",
+    "paused": "#5b7bd6",
+}
+
+
+@dataclass(frozen=True)
+class TrayState:
+    state: str
+    tooltip: str
+
+
+def tray_state(status: dict | None) -> TrayState:
+    if not status:
+        return TrayState("unknown", "Fennec — no model running")
+    temp = status.get("temperature_c")
+    watts = status.get("power_w")
+    limit = status.get("temperature_limit_c") or 55.0
+    throttle = status.get("throttle") or 0.0
+    pressure = status.get("pressure")
+    parts = []
+    parts.append(f"{temp:.1f} °C" if temp is not None else "temperature n/a")
+    parts.append(f"{watts:.1f} W" if watts is not None else "power n/a")
+    parts.append(f"{status.get('tokens_per_s', 0):.1f} tok/s")
+    parts.append(f"throttle {throttle:.0%}")
+    tooltip = "Fennec — " + " · ".join(parts)
+    if status.get("paused"):
+        return TrayState("paused", tooltip + " · paused")
+    if pressure in ("serious", "critical") or (temp is not None and temp >= limit + 0.5):
+        return TrayState("hot", tooltip)
+    if throttle > 0.05:
+        return TrayState("throttled", tooltip)
+    if temp is None:
+        return TrayState("unknown" if watts is None else "cool", tooltip)
+    if temp >= limit - 5:
+        return TrayState("warm", tooltip)
+    return TrayState("cool", tooltip)

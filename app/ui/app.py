@@ -1,0 +1,107 @@
+"""`fennec` with no subcommand: the desktop app (window, tray, worker supervision)."""
+
+from __future__ import annotations
+
+import sys
+
+from PySide6.QtWidgets import QApplication, QMessageBox, QSystemTrayIcon
+
+from app.history import History, HistoryError
+from app.settings import Settings
+from app.ui.main_window import MainWindow
+from app.ui.model_picker import ModelPicker
+from app.ui.search_dialog import SearchDialog
+from app.ui.settings_dialog import SettingsDialog
+from app.ui.supervisor import WorkerSupervisor
+from app.ui.tray import ThermalTray
+
+
+class FennecApp:
+    """Wires the window, the tray and the worker supervisor together."""
+
+    def __init__(self, model: str | None = None) -> None:
+        self.settings = Settings()
+        if model:
+            self.settings.set("model", model)
+        self.history = History()
+        self.window = MainWindow(self.history, self.settings)
+        self.supervisor = WorkerSupervisor()
+        self.tray: ThermalTray | None = None
+        if QSystemTrayIcon.isSystemTrayAvailable():
+            self.tray = ThermalTray()
+            self.tray.preset_was_chosen.connect(self._on_preset_chosen)
+            self.tray.pause_was_toggled.connect(
+                lambda paused: self.supervisor.post("/fennec/pause", {"paused": paused})
+            )
+            self.tray.window_was_requested.connect(self._show_window)
+            self.tray.quit_was_requested.connect(QApplication.instance().quit)
+            self.tray.show()
+        self.supervisor.worker_did_start.connect(self.window.set_worker)
+        self.supervisor.worker_did_fail.connect(self.window.worker_lost)
+        self.supervisor.status_did_change.connect(self._on_status)
+        self.window.model_was_requested.connect(self.choose_model)
+        self.window.search_was_requested.connect(self.open_search)
+        self.window.settings_were_requested.connect(self.open_settings)
+        QApplication.instance().aboutToQuit.connect(self.shutdown)
+        self.start_worker()
+
+    def start_worker(self) -> None:
+        model = self.settings.get("model")
+        if not model:
+            self.window.show_needs_model()
+            return
+        self.window.show_banner("Starting the model…")
+        self.supervisor.start(model, self.settings.get("engine"), self.settings.get("preset"))
+
+    def choose_model(self) -> None:
+        picker = ModelPicker(self.window)
+        if picker.exec() and picker.chosen:
+            self.settings.set("model", picker.chosen)
+            self.settings.save()
+            self.start_worker()
+
+    def open_search(self) -> None:
+        dialog = SearchDialog(self.history, self.window)
+        dialog.hit_was_chosen.connect(self.window.open_conversation)
+        dialog.show()
+        self.search_dialog = dialog
+
+    def open_settings(self) -> None:
+        before = (self.settings.get("model"), self.settings.get("engine"))
+        if SettingsDialog(self.settings, self.window).exec():
+            if (self.settings.get("model"), self.settings.get("engine")) != before:
+                self.start_worker()
+            else:
+                self.supervisor.post("/fennec/preset", {"preset": self.settings.get("preset")})
+
+    def _on_preset_chosen(self, preset: str) -> None:
+        self.settings.set("preset", preset)
+        self.settings.save()
+        self.supervisor.post("/fennec/preset", {"preset": preset})
+
+    def _on_status(self, status: dict | None) -> None:
+        self.window.show_status(status)
+        if self.tray is not None:
+            self.tray.show_status(status)
+
+    def _show_window(self) -> None:
+        self.window.showNormal()
+        self.window.raise_()
+        self.window.activateWindow()
+
+    def shutdown(self) -> None:
+        self.supervisor.stop()
+        self.history.close()
+
+
+def run_app(model: str | None = None) -> int:
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app.setApplicationName("Fennec")
+    app.setQuitOnLastWindowClosed(True)
+    try:
+        fennec = FennecApp(model)
+    except HistoryError as e:
+        QMessageBox.critical(None, "Fennec", str(e))
+        return 1
+    fennec.window.show()
+    return app.exec()

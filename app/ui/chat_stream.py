@@ -1,0 +1,53 @@
+"""One streamed answer on a background thread, reported through signals; stoppable at any
+token (closing the HTTP stream makes the worker cancel the generation)."""
+
+from __future__ import annotations
+
+import threading
+
+from PySide6.QtCore import QObject, Signal
+
+from inference.client import ChatClient, ClientError
+
+
+class ChatStream(QObject):
+    chunk_did_arrive = Signal(str)
+    stream_did_finish = Signal(str)  # finish reason: "stop", "length", "stopped"
+    stream_did_fail = Signal(str)
+
+    def __init__(self, base_url: str, token: str, messages: list[dict], params: dict) -> None:
+        super().__init__()
+        self._client = ChatClient(base_url, token)
+        self._messages = messages
+        self._params = params
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True, name="fennec-stream")
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    def _run(self) -> None:
+        reason = "stop"
+        stream = self._client.stream_chat(self._messages, **self._params)
+        try:
+            for delta in stream:
+                if self._stop.is_set():
+                    reason = "stopped"
+                    break
+                if delta.text:
+                    self.chunk_did_arrive.emit(delta.text)
+                if delta.finish_reason:
+                    reason = delta.finish_reason
+        except ClientError as e:
+            self.stream_did_fail.emit(str(e))
+            return
+        except Exception as e:  # the connection died in some other way: say so calmly
+            self.stream_did_fail.emit(f"the connection to the model was lost ({e})")
+            return
+        finally:
+            stream.close()
+            self._client.close()
+        self.stream_did_finish.emit(reason)

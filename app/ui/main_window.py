@@ -1,0 +1,395 @@
+"""The chat window: conversations on the left, the streamed chat on the right."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, QTimer, QUrl, Signal
+from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QHBoxLayout,
+    QInputDialog,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QMainWindow,
+    QMenu,
+    QPlainTextEdit,
+    QPushButton,
+    QSplitter,
+    QStackedWidget,
+    QTextBrowser,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.history import History, HistoryError
+from app.settings import Settings
+from app.ui.chat_stream import ChatStream
+from app.ui.render import message_html
+
+RENDER_INTERVAL_MS = 50  # at most 20 repaints a second while tokens stream in
+
+
+class MainWindow(QMainWindow):
+    model_was_requested = Signal()
+    search_was_requested = Signal()
+    settings_were_requested = Signal()
+
+    def __init__(self, history: History, settings: Settings) -> None:
+        super().__init__()
+        self.setWindowTitle("Fennec")
+        self.resize(1000, 700)
+        self.history = history
+        self.settings = settings
+        self.base_url = ""
+        self.token = ""
+        self.conversation_id: int | None = None
+        self.stream: ChatStream | None = None
+        self.streaming_message: int | None = None
+        self._code_blocks: list[str] = []
+        self._dirty = False
+        self._build()
+        self._render_timer = QTimer(self, interval=RENDER_INTERVAL_MS)
+        self._render_timer.timeout.connect(self._render_if_dirty)
+        self._render_timer.start()
+        self._recover_interrupted()
+        self.refresh_conversations()
+
+    # -- layout ---------------------------------------------------------------------------------
+    def _build(self) -> None:
+        left = QWidget()
+        lv = QVBoxLayout(left)
+        self.new_button = QPushButton("New chat")
+        self.new_button.clicked.connect(self.new_chat)
+        self.conversation_list = QListWidget()
+        self.conversation_list.currentItemChanged.connect(self._on_conversation_changed)
+        self.conversation_list.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.conversation_list.customContextMenuRequested.connect(self._conversation_menu)
+        lv.addWidget(self.new_button)
+        lv.addWidget(self.conversation_list)
+
+        self.chat_view = QTextBrowser()
+        self.chat_view.setOpenLinks(False)
+        self.chat_view.anchorClicked.connect(self._on_link)
+        self.banner = QLabel("")
+        self.banner.setWordWrap(True)
+        self.banner.setStyleSheet("color: #9a4b00; padding: 4px;")
+        self.banner.hide()
+        self.input = QPlainTextEdit(placeholderText="Message Fennec (Ctrl+Enter to send)")
+        self.input.setMaximumHeight(110)
+        self.send_button = QPushButton("Send")
+        self.send_button.clicked.connect(self.send)
+        self.stop_button = QPushButton("Stop")
+        self.stop_button.clicked.connect(self.stop)
+        self.regenerate_button = QPushButton("Regenerate")
+        self.regenerate_button.clicked.connect(self.regenerate)
+        buttons = QHBoxLayout()
+        for b in (self.regenerate_button, self.stop_button, self.send_button):
+            buttons.addWidget(b)
+        chat = QWidget()
+        cv = QVBoxLayout(chat)
+        cv.addWidget(self.chat_view)
+        cv.addWidget(self.banner)
+        cv.addWidget(self.input)
+        cv.addLayout(buttons)
+
+        empty = QWidget()
+        ev = QVBoxLayout(empty)
+        ev.addStretch()
+        self.empty_label = QLabel(
+            "<h2>Choose or download a model</h2>"
+            "<p>Fennec runs a model entirely on this computer.</p>"
+        )
+        self.empty_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        choose = QPushButton("Choose a model…")
+        choose.clicked.connect(self.model_was_requested.emit)
+        ev.addWidget(self.empty_label)
+        ev.addWidget(choose, alignment=Qt.AlignmentFlag.AlignCenter)
+        ev.addStretch()
+
+        self.pages = QStackedWidget()
+        self.pages.addWidget(empty)
+        self.pages.addWidget(chat)
+        splitter = QSplitter()
+        splitter.addWidget(left)
+        splitter.addWidget(self.pages)
+        splitter.setSizes([250, 750])
+        self.setCentralWidget(splitter)
+        self.statusBar().showMessage("No model yet")
+        self._actions()
+        self._update_buttons()
+
+    def _actions(self) -> None:
+        def add(text: str, keys, slot) -> QAction:
+            action = QAction(text, self)
+            action.setShortcuts(keys if isinstance(keys, list) else [QKeySequence(keys)])
+            action.triggered.connect(slot)
+            self.addAction(action)
+            return action
+
+        add("New chat", QKeySequence.StandardKey.New, self.new_chat)
+        add("Send", [QKeySequence("Ctrl+Return"), QKeySequence("Ctrl+Enter")], self.send)
+        add("Stop", "Esc", self.stop)
+        add("Search", QKeySequence.StandardKey.Find, self.search_was_requested.emit)
+        add("Settings", QKeySequence("Ctrl+,"), self.settings_were_requested.emit)
+        add("Quit", QKeySequence.StandardKey.Quit, self.close)
+
+    # -- worker state -----------------------------------------------------------------------------
+    def set_worker(self, base_url: str, token: str, model: str) -> None:
+        self.base_url, self.token = base_url, token
+        self.pages.setCurrentIndex(1)
+        self.show_banner("")
+        self.statusBar().showMessage(f"Ready · {model}")
+        self._update_buttons()
+
+    def worker_lost(self, message: str) -> None:
+        self.base_url = ""
+        if self.stream is not None:
+            self._end_stream("error")
+        self.show_banner(message)
+        self._update_buttons()
+
+    def show_needs_model(self) -> None:
+        self.pages.setCurrentIndex(0)
+
+    def show_banner(self, text: str) -> None:
+        self.banner.setText(text)
+        self.banner.setVisible(bool(text))
+
+    def show_status(self, status: dict | None) -> None:
+        if not status:
+            return
+        parts = [
+            f"{status['engine']} · {status['device']} · {status['model']}",
+            f"{status['tokens_per_s']:.1f} tok/s",
+        ]
+        if status.get("temperature_c") is not None:
+            parts.append(f"{status['temperature_c']:.1f} °C")
+        if status.get("power_w") is not None:
+            parts.append(f"{status['power_w']:.1f} W")
+        if status.get("throttle"):
+            parts.append(f"throttle {status['throttle']:.0%}")
+        self.statusBar().showMessage(" · ".join(parts))
+
+    # -- conversations ---------------------------------------------------------------------------
+    def refresh_conversations(self) -> None:
+        self.conversation_list.blockSignals(True)
+        self.conversation_list.clear()
+        for c in self.history.conversations():
+            item = QListWidgetItem(("📌 " if c.pinned else "") + c.title)
+            item.setData(Qt.ItemDataRole.UserRole, c.id)
+            self.conversation_list.addItem(item)
+            if c.id == self.conversation_id:
+                self.conversation_list.setCurrentItem(item)
+        self.conversation_list.blockSignals(False)
+
+    def new_chat(self) -> None:
+        self.conversation_id = None
+        self.conversation_list.clearSelection()
+        self._render()
+        self.input.setFocus()
+
+    def open_conversation(self, conversation_id: int, message_id: int | None = None) -> None:
+        self.conversation_id = conversation_id
+        self.refresh_conversations()
+        self._render()
+        if message_id is not None:
+            self.chat_view.scrollToAnchor(f"m{message_id}")
+
+    def _on_conversation_changed(self, item: QListWidgetItem | None, _previous) -> None:
+        if item is not None and self.stream is None:
+            self.open_conversation(item.data(Qt.ItemDataRole.UserRole))
+
+    def _conversation_menu(self, pos) -> None:
+        item = self.conversation_list.itemAt(pos)
+        if item is None:
+            return
+        cid = item.data(Qt.ItemDataRole.UserRole)
+        menu = QMenu(self)
+        menu.addAction("Rename…").triggered.connect(lambda: self._rename(cid))
+        pinned = self.history.conversation(cid).pinned
+        menu.addAction("Unpin" if pinned else "Pin").triggered.connect(
+            lambda: (self.history.pin(cid, not pinned), self.refresh_conversations())
+        )
+        menu.addAction("Export as Markdown…").triggered.connect(lambda: self._export(cid, "md"))
+        menu.addAction("Export as JSON…").triggered.connect(lambda: self._export(cid, "json"))
+        menu.addAction("Delete").triggered.connect(lambda: self.delete_conversation(cid))
+        menu.exec(self.conversation_list.mapToGlobal(pos))
+
+    def _rename(self, cid: int) -> None:
+        title, ok = QInputDialog.getText(
+            self, "Rename", "Title", text=self.history.conversation(cid).title
+        )
+        if ok and title.strip():
+            self.history.rename(cid, title.strip())
+            self.refresh_conversations()
+
+    def _export(self, cid: int, kind: str) -> None:
+        path, _ = QFileDialog.getSaveFileName(self, "Export", f"conversation-{cid}.{kind}")
+        if not path:
+            return
+        text = self.history.export_markdown(cid) if kind == "md" else self.history.export_json(cid)
+        try:
+            with open(path, "w", encoding="utf-8") as f:
+                f.write(text)
+        except OSError as e:
+            self.show_banner(f"Could not export: {e.strerror}")
+
+    def delete_conversation(self, cid: int) -> None:
+        self.history.delete_conversation(cid)
+        if self.conversation_id == cid:
+            self.new_chat()
+        self.refresh_conversations()
+
+    # -- chatting --------------------------------------------------------------------------------
+    def send(self) -> None:
+        text = self.input.toPlainText().strip()
+        if not text or self.stream is not None:
+            return
+        if not self.base_url:
+            self.show_banner("The model is not ready yet.")
+            return
+        try:
+            if self.conversation_id is None:
+                title = " ".join(text.split())[:60]
+                self.conversation_id = self.history.create_conversation(title)
+            self.history.add_message(self.conversation_id, "user", text)
+        except HistoryError as e:
+            self.show_banner(str(e))  # the text stays in the box: nothing is lost
+            return
+        self.input.clear()
+        self.refresh_conversations()
+        self._start_answer()
+
+    def regenerate(self) -> None:
+        if self.stream is not None or self.conversation_id is None:
+            return
+        messages = self.history.messages(self.conversation_id)
+        users = [m for m in messages if m.role == "user"]
+        if not users:
+            return
+        self.history.delete_after(self.conversation_id, users[-1].id)
+        self._start_answer()
+
+    def edit_message(self, message_id: int, new_text: str) -> None:
+        """Edit a user message and resend: later messages are replaced by a new answer."""
+        if self.stream is not None or self.conversation_id is None:
+            return
+        self.history.edit(message_id, new_text)
+        self.history.delete_after(self.conversation_id, message_id)
+        self._start_answer()
+
+    def stop(self) -> None:
+        if self.stream is not None:
+            self.stream.stop()
+
+    def _start_answer(self) -> None:
+        assert self.conversation_id is not None
+        history = [
+            m
+            for m in self.history.messages(self.conversation_id)
+            if m.role in ("system", "user", "assistant") and m.content
+        ]
+        messages = [{"role": m.role, "content": m.content} for m in history]
+        system = self.settings.get("system_prompt")
+        if system:
+            messages.insert(0, {"role": "system", "content": system})
+        self.streaming_message = self.history.add_message(
+            self.conversation_id, "assistant", "", status="streaming"
+        )
+        params = {
+            "temperature": self.settings.get("temperature"),
+            "max_tokens": self.settings.get("max_tokens"),
+        }
+        self.stream = ChatStream(self.base_url, self.token, messages, params)
+        self.stream.chunk_did_arrive.connect(self._on_chunk)
+        self.stream.stream_did_finish.connect(self._on_finished)
+        self.stream.stream_did_fail.connect(self._on_failed)
+        self.stream.start()
+        self.show_banner("")
+        self._update_buttons()
+        self._render()
+
+    def _on_chunk(self, text: str) -> None:
+        if self.streaming_message is None:
+            return
+        try:
+            self.history.append(self.streaming_message, text)
+        except HistoryError as e:
+            self.show_banner(str(e))
+        self._dirty = True
+
+    def _on_finished(self, reason: str) -> None:
+        self._end_stream("stopped" if reason == "stopped" else "complete")
+
+    def _on_failed(self, message: str) -> None:
+        self._end_stream("error")
+        self.show_banner(f"The answer was interrupted: {message}. What arrived is kept.")
+
+    def _end_stream(self, status: str) -> None:
+        if self.streaming_message is not None:
+            try:
+                self.history.finish(self.streaming_message, status)
+            except HistoryError as e:
+                self.show_banner(str(e))
+        self.stream = None
+        self.streaming_message = None
+        self._update_buttons()
+        self._render()
+
+    def _update_buttons(self) -> None:
+        busy = self.stream is not None
+        self.send_button.setEnabled(not busy and bool(self.base_url))
+        self.stop_button.setEnabled(busy)
+        self.regenerate_button.setEnabled(
+            not busy and bool(self.base_url) and self.conversation_id is not None
+        )
+
+    def _recover_interrupted(self) -> None:
+        """Answers cut off by a crash last time: keep them, marked as interrupted."""
+        for m in self.history.interrupted():
+            self.history.finish(m.id, "error")
+
+    # -- rendering ---------------------------------------------------------------------------------
+    def _render_if_dirty(self) -> None:
+        if self._dirty:
+            self._render()
+
+    def _render(self) -> None:
+        self._dirty = False
+        self._code_blocks = []
+        if self.conversation_id is None:
+            self.chat_view.setHtml("<p style='color:gray'>Start a new conversation.</p>")
+            return
+        bar = self.chat_view.verticalScrollBar()
+        at_bottom = bar.value() >= bar.maximum() - 4
+        html = "".join(
+            message_html(m.id, m.role, m.content, m.status, self._code_blocks)
+            for m in self.history.messages(self.conversation_id)
+        )
+        self.chat_view.setHtml(html)
+        if at_bottom or self.stream is not None:
+            bar.setValue(bar.maximum())
+
+    def _on_link(self, url: QUrl) -> None:
+        kind, _, value = url.toString().partition(":")
+        if kind == "copycode":
+            QGuiApplication.clipboard().setText(self._code_blocks[int(value)])
+        elif kind == "copy":
+            for m in self.history.messages(self.conversation_id or -1):
+                if m.id == int(value):
+                    QGuiApplication.clipboard().setText(m.content)
+        elif kind == "edit":
+            for m in self.history.messages(self.conversation_id or -1):
+                if m.id == int(value):
+                    text, ok = QInputDialog.getMultiLineText(
+                        self, "Edit message", "Message", m.content
+                    )
+                    if ok and text.strip():
+                        self.edit_message(m.id, text.strip())
+
+    def closeEvent(self, event) -> None:
+        if self.stream is not None:
+            self.stream.stop()
+            self._end_stream("stopped")
+        super().closeEvent(event)

@@ -1,0 +1,102 @@
+"""Dialogs and the tray, without a worker."""
+
+from __future__ import annotations
+
+import pytest
+
+from app.thermal_state import tray_state
+
+pytestmark = pytest.mark.gui
+
+
+def test_tray_states():
+    assert tray_state(None).state == "unknown"
+    base = {
+        "temperature_c": 40.0,
+        "power_w": 8.0,
+        "tokens_per_s": 20.0,
+        "throttle": 0.0,
+        "temperature_limit_c": 55.0,
+    }
+    assert tray_state(base).state == "cool"
+    assert tray_state(base | {"temperature_c": 52.0}).state == "warm"
+    assert tray_state(base | {"throttle": 0.4}).state == "throttled"
+    assert tray_state(base | {"temperature_c": 56.0}).state == "hot"
+    assert tray_state(base | {"pressure": "serious"}).state == "hot"
+    assert tray_state(base | {"paused": True}).state == "paused"
+    tip = tray_state(base | {"throttle": 0.4}).tooltip
+    assert "40.0 °C" in tip and "8.0 W" in tip and "20.0 tok/s" in tip and "40%" in tip
+    assert "n/a" in tray_state(base | {"temperature_c": None, "power_w": None}).tooltip
+
+
+def test_tray_icon_follows_status(qtbot):
+    from app.ui.tray import ThermalTray
+
+    tray = ThermalTray()
+    tray.show_status(
+        {
+            "temperature_c": 56.0,
+            "power_w": 17.0,
+            "tokens_per_s": 3.0,
+            "throttle": 0.5,
+            "temperature_limit_c": 55.0,
+            "preset": "balanced",
+            "history": [{"temperature_c": 50 + i * 0.1, "power_w": 10.0} for i in range(60)],
+        }
+    )
+    assert tray.state == "hot" and "56.0 °C" in tray.toolTip()
+    assert tray.preset_actions["balanced"].isChecked()
+    assert not tray.icon().isNull()
+    tray.graph.resize(220, 60)
+    assert not tray.graph.grab().isNull()  # the live graph paints
+    chosen = []
+    tray.preset_was_chosen.connect(chosen.append)
+    tray.preset_actions["performance"].trigger()
+    assert chosen == ["performance"]
+
+
+def test_settings_dialog_is_built_from_the_schema(qtbot, fennec_home):
+    from app.settings import SCHEMA, Settings
+    from app.ui.settings_dialog import SettingsDialog
+
+    fennec_home.mkdir(parents=True, exist_ok=True)
+    settings = Settings()
+    dialog = SettingsDialog(settings)
+    qtbot.addWidget(dialog)
+    assert set(dialog.editors) == {s.key for s in SCHEMA}
+    dialog.editors["preset"].setCurrentText("balanced")
+    dialog._save()
+    assert Settings().get("preset") == "balanced"
+
+
+def test_model_picker_checks_local_models(qtbot, tiny_model, tmp_path):
+    from app.ui.model_picker import ModelPicker
+
+    picker = ModelPicker()
+    qtbot.addWidget(picker)
+    assert picker.list.count() == 3 and picker.list.currentItem() is not None
+    (tmp_path / "config.json").write_text("{")
+    assert not picker.use_local(str(tmp_path))
+    assert "not valid JSON" in picker.message.text()
+    assert picker.use_local(str(tiny_model)) and picker.chosen == str(tiny_model)
+
+
+def test_model_download_failure_is_calm(qtbot):
+    from app.ui.model_picker import ModelPicker
+
+    picker = ModelPicker()
+    qtbot.addWidget(picker)
+    picker.download()  # no hub here: it must fail with a message, not a traceback
+    qtbot.waitUntil(lambda: picker.download_button.isEnabled(), timeout=60_000)
+    assert "did not finish" in picker.message.text()
+
+
+def test_code_blocks_are_highlighted_with_copy_links(qtbot):
+    from app.ui.render import message_html
+
+    blocks: list[str] = []
+    html = message_html(
+        1, "assistant", "Try:\n```python\nprint('hi')\n```\nDone.", "complete", blocks
+    )
+    assert blocks == ["print('hi')\n"]
+    assert 'href="copycode:0"' in html and "print" in html and "style=" in html
