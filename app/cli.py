@@ -29,6 +29,12 @@ def _add_serve(sub) -> None:
         "this machine's sensors",
     )
     p.add_argument("--no-governor", action="store_true", help="no thermal/power control")
+    p.add_argument(
+        "--temperature-source",
+        choices=("auto", "skin", "die"),
+        default="auto",
+        help="which sensor the governor controls (auto: skin where exposed, else die)",
+    )
 
 
 def _add_chat(sub) -> None:
@@ -103,6 +109,7 @@ def main(argv: list[str] | None = None) -> int:
                 preset=args.preset,
                 thermal_sim=args.thermal_sim,
                 governor=not args.no_governor,
+                temperature_source=args.temperature_source,
             )
         )
     if args.command == "chat":

@@ -57,6 +57,21 @@ SCHEMA: tuple[Setting, ...] = (
         maximum=32768,
     ),
     Setting("system_prompt", "System prompt", str, "", "Sent before every conversation"),
+    Setting(
+        "temperature_source",
+        "Controlled temperature",
+        str,
+        "auto",
+        "auto: the skin/enclosure sensor where the machine has one, else the hottest die",
+        choices=("auto", "skin", "die"),
+    ),
+    Setting(
+        "history_path",
+        "History database",
+        str,
+        "",
+        "Where conversations are stored; empty: the standard place (takes effect on restart)",
+    ),
 )
 _BY_KEY = {s.key: s for s in SCHEMA}
 

@@ -35,6 +35,9 @@ def tray_state(status: dict | None) -> TrayState:
     parts.append(f"{status.get('tokens_per_s', 0):.1f} tok/s")
     parts.append(f"throttle {throttle:.0%}")
     tooltip = "Fennec — " + " · ".join(parts)
+    sources = [s for s in (status.get("temperature_source"), status.get("power_source")) if s]
+    if sources:
+        tooltip += "\n(" + "; ".join(sources) + ")"
     if status.get("paused"):
         return TrayState("paused", tooltip + " · paused")
     if pressure in ("serious", "critical") or (temp is not None and temp >= limit + 0.5):

@@ -28,6 +28,7 @@ class ServeOptions:
     preset: str = "cool"
     thermal_sim: str | None = None  # a device profile: close the loop through the simulation
     governor: bool = True
+    temperature_source: str = "auto"
 
 
 def write_secret_file(path: Path, secret: str) -> None:
@@ -144,4 +145,6 @@ def _thermal_loop(options: ServeOptions, scheduler: Scheduler):
 
         source = platform_sensors()
         governor = build_governor(options.preset, options.max_batch, None)
-    return ThermalLoop(scheduler, source, governor, options.preset)
+    return ThermalLoop(
+        scheduler, source, governor, options.preset, prefer=options.temperature_source
+    )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 from PySide6.QtWidgets import QApplication, QMessageBox, QSystemTrayIcon
 
@@ -12,6 +13,7 @@ from app.ui.main_window import MainWindow
 from app.ui.model_picker import ModelPicker
 from app.ui.search_dialog import SearchDialog
 from app.ui.settings_dialog import SettingsDialog
+from app.ui.status_window import StatusWindow
 from app.ui.supervisor import WorkerSupervisor
 from app.ui.tray import ThermalTray
 
@@ -23,7 +25,8 @@ class FennecApp:
         self.settings = Settings()
         if model:
             self.settings.set("model", model)
-        self.history = History()
+        custom = self.settings.get("history_path")
+        self.history = History(Path(custom).expanduser() if custom else None)
         self.window = MainWindow(self.history, self.settings)
         self.supervisor = WorkerSupervisor()
         self.tray: ThermalTray | None = None
@@ -34,6 +37,7 @@ class FennecApp:
                 lambda paused: self.supervisor.post("/fennec/pause", {"paused": paused})
             )
             self.tray.window_was_requested.connect(self._show_window)
+            self.tray.status_was_requested.connect(self.open_status)
             self.tray.quit_was_requested.connect(QApplication.instance().quit)
             self.tray.show()
         self.supervisor.worker_did_start.connect(self.window.set_worker)
@@ -42,6 +46,8 @@ class FennecApp:
         self.window.model_was_requested.connect(self.choose_model)
         self.window.search_was_requested.connect(self.open_search)
         self.window.settings_were_requested.connect(self.open_settings)
+        self.window.status_was_requested.connect(self.open_status)
+        self.status_window = StatusWindow(self.window)
         QApplication.instance().aboutToQuit.connect(self.shutdown)
         self.start_worker()
 
@@ -51,7 +57,12 @@ class FennecApp:
             self.window.show_needs_model()
             return
         self.window.show_banner("Starting the model…")
-        self.supervisor.start(model, self.settings.get("engine"), self.settings.get("preset"))
+        self.supervisor.start(
+            model,
+            self.settings.get("engine"),
+            self.settings.get("preset"),
+            self.settings.get("temperature_source"),
+        )
 
     def choose_model(self) -> None:
         picker = ModelPicker(self.window)
@@ -79,8 +90,13 @@ class FennecApp:
         self.settings.save()
         self.supervisor.post("/fennec/preset", {"preset": preset})
 
+    def open_status(self) -> None:
+        self.status_window.show()
+        self.status_window.raise_()
+
     def _on_status(self, status: dict | None) -> None:
         self.window.show_status(status)
+        self.status_window.show_status(status)
         if self.tray is not None:
             self.tray.show_status(status)
 

@@ -34,6 +34,7 @@ class MainWindow(QMainWindow):
     model_was_requested = Signal()
     search_was_requested = Signal()
     settings_were_requested = Signal()
+    status_was_requested = Signal()
 
     def __init__(self, history: History, settings: Settings) -> None:
         super().__init__()
@@ -133,6 +134,11 @@ class MainWindow(QMainWindow):
         add("Search", QKeySequence.StandardKey.Find, self.search_was_requested.emit)
         add("Settings", QKeySequence("Ctrl+,"), self.settings_were_requested.emit)
         add("Quit", QKeySequence.StandardKey.Quit, self.close)
+        # Where the desktop has no tray, the status and its graphs live here.
+        status = QPushButton("Status")
+        status.setFlat(True)
+        status.clicked.connect(self.status_was_requested.emit)
+        self.statusBar().addPermanentWidget(status)
 
     # -- worker state -----------------------------------------------------------------------------
     def set_worker(self, base_url: str, token: str, model: str) -> None:

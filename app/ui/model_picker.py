@@ -27,6 +27,10 @@ class _Progress(QObject):
     progress_did_change = Signal(int, int)  # bytes done, bytes total
 
 
+class DownloadCancelled(Exception):
+    pass
+
+
 class ModelPicker(QDialog):
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
@@ -60,11 +64,17 @@ class ModelPicker(QDialog):
         buttons = QHBoxLayout()
         self.download_button = QPushButton("Download")
         self.download_button.clicked.connect(self.download)
+        self.cancel_button = QPushButton("Cancel download")
+        self.cancel_button.clicked.connect(self.cancel)
+        self.cancel_button.setEnabled(False)
+        self.delete_button = QPushButton("Delete downloaded")
+        self.delete_button.clicked.connect(self.delete_download)
+        self._cancel = False
         folder = QPushButton("Open model folder…")
         folder.clicked.connect(self._open_folder)
         gguf = QPushButton("Open GGUF file…")
         gguf.clicked.connect(self._open_file)
-        for b in (self.download_button, folder, gguf):
+        for b in (self.download_button, self.cancel_button, self.delete_button, folder, gguf):
             buttons.addWidget(b)
         layout.addLayout(buttons)
 
@@ -94,7 +104,9 @@ class ModelPicker(QDialog):
         if item is None:
             return
         repo = item.data(Qt.ItemDataRole.UserRole).repo_for(self.engine)
+        self._cancel = False
         self.download_button.setEnabled(False)
+        self.cancel_button.setEnabled(True)
         self.progress.setRange(0, 0)
         self.progress.show()
         self.message.setText(f"Downloading {repo} … (resumes where it left off if interrupted)")
@@ -105,8 +117,12 @@ class ModelPicker(QDialog):
             from huggingface_hub import snapshot_download
             from tqdm.auto import tqdm
 
+            picker = self
+
             class Bar(tqdm):  # huggingface_hub reports bytes through a tqdm class
                 def update(self, n=1):
+                    if picker._cancel:  # stops the download; finished files stay for a resume
+                        raise DownloadCancelled()
                     super().update(n)
                     if self.total:
                         progress.progress_did_change.emit(int(self.n), int(self.total))
@@ -119,9 +135,38 @@ class ModelPicker(QDialog):
         self.progress.setRange(0, 1000)
         self.progress.setValue(int(1000 * done / max(total, 1)))
 
+    def cancel(self) -> None:
+        self._cancel = True
+
+    def delete_download(self) -> None:
+        """Remove the selected catalog model from the download cache."""
+        item = self.list.currentItem()
+        if item is None:
+            return
+        repo = item.data(Qt.ItemDataRole.UserRole).repo_for(self.engine)
+        try:
+            from huggingface_hub import scan_cache_dir
+
+            cache = scan_cache_dir()
+            hashes = [
+                rev.commit_hash for r in cache.repos if r.repo_id == repo for rev in r.revisions
+            ]
+            if not hashes:
+                self.message.setText(f"{repo} is not downloaded.")
+                return
+            strategy = cache.delete_revisions(*hashes)
+            strategy.execute()
+            self.message.setText(f"Deleted {repo} ({strategy.expected_freed_size_str} freed).")
+        except Exception as e:  # a missing or unreadable cache: say so, stay usable
+            self.message.setText(f"Could not delete {repo}: {e}")
+
     def _on_downloaded(self, path, error) -> None:
         self.download_button.setEnabled(True)
+        self.cancel_button.setEnabled(False)
         self.progress.hide()
+        if isinstance(error, DownloadCancelled):
+            self.message.setText("Download cancelled. It resumes where it stopped next time.")
+            return
         if error is not None:
             first = str(error).splitlines()[0] if str(error) else type(error).__name__
             self.message.setText(

@@ -50,8 +50,23 @@ class WorkerSupervisor(QObject):
             and self.process.state() == QProcess.ProcessState.Running
         )
 
-    def start(self, model: str, engine: str = "auto", preset: str = "cool") -> None:
-        self._args = ["--model", model, "--engine", engine, "--preset", preset]
+    def start(
+        self,
+        model: str,
+        engine: str = "auto",
+        preset: str = "cool",
+        temperature_source: str = "auto",
+    ) -> None:
+        self._args = [
+            "--model",
+            model,
+            "--engine",
+            engine,
+            "--preset",
+            preset,
+            "--temperature-source",
+            temperature_source,
+        ]
         self._restarts = 0
         self._launch()
 

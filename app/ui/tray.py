@@ -73,6 +73,7 @@ class ThermalTray(QSystemTrayIcon):
     preset_was_chosen = Signal(str)
     pause_was_toggled = Signal(bool)
     window_was_requested = Signal()
+    status_was_requested = Signal()
     quit_was_requested = Signal()
 
     def __init__(self, parent=None) -> None:
@@ -101,6 +102,7 @@ class ThermalTray(QSystemTrayIcon):
         self.pause_action = menu.addAction("Pause")
         self.pause_action.setCheckable(True)
         self.pause_action.toggled.connect(self.pause_was_toggled.emit)
+        menu.addAction("Status and graphs…").triggered.connect(self.status_was_requested.emit)
         menu.addAction("Open Fennec").triggered.connect(self.window_was_requested.emit)
         menu.addAction("Quit").triggered.connect(self.quit_was_requested.emit)
         self._menu = menu
@@ -113,7 +115,7 @@ class ThermalTray(QSystemTrayIcon):
             self.state = state.state
             self.setIcon(state_icon(self.state))
         self.setToolTip(state.tooltip)
-        self.summary.setText(state.tooltip.removeprefix("Fennec — "))
+        self.summary.setText(state.tooltip.removeprefix("Fennec — ").split("\n")[0])
         if status:
             self.graph.history = status.get("history", [])
             self.graph.update()

@@ -100,3 +100,49 @@ def test_code_blocks_are_highlighted_with_copy_links(qtbot):
     )
     assert blocks == ["print('hi')\n"]
     assert 'href="copycode:0"' in html and "print" in html and "style=" in html
+
+
+def test_status_window_plots_history(qtbot):
+    from app.ui.status_window import StatusWindow
+
+    w = StatusWindow()
+    qtbot.addWidget(w)
+    history = [
+        {
+            "t": float(i),
+            "temperature_c": 45 + i * 0.05,
+            "power_w": 9.0 + (i % 3),
+            "tokens_per_s": 20.0,
+            "throttle": 0.1,
+        }
+        for i in range(120)
+    ]
+    w.show_status(
+        {
+            "temperature_c": 51.0,
+            "power_w": 10.0,
+            "tokens_per_s": 20.0,
+            "throttle": 0.1,
+            "temperature_limit_c": 55.0,
+            "power_limit_w": 18.0,
+            "preset": "cool",
+            "temperature_source": "thermal_zone0:x86_pkg_temp",
+            "power_source": "powercap:intel-rapl:0",
+            "history": history,
+        }
+    )
+    xs, ys = w.temp_curve.getData()
+    assert len(xs) == 120 and xs[-1] == 0 and ys[-1] == pytest.approx(45 + 119 * 0.05)
+    assert "x86_pkg_temp" in w.sources.text() and "intel-rapl" in w.sources.text()
+    assert w.limit_line.value() == 55.0
+
+
+def test_model_picker_delete_of_a_model_not_downloaded_says_so(qtbot, tmp_path, monkeypatch):
+    from app.ui.model_picker import ModelPicker
+
+    monkeypatch.setenv("HF_HUB_CACHE", str(tmp_path / "hub"))
+    picker = ModelPicker()
+    qtbot.addWidget(picker)
+    picker.delete_download()
+    text = picker.message.text()
+    assert "not downloaded" in text or "Could not delete" in text

@@ -42,17 +42,23 @@ def test_chat_streams_renders_and_is_stored(qtbot, fennec_app):
 
 
 def test_ui_stays_responsive_while_streaming(qtbot, fennec_app):
+    import time
+
     window = fennec_app.window
-    window.settings.set("max_tokens", 400)
-    ticks = []
+    window.settings.set("max_tokens", 2000)
+    window.settings.set("temperature", 1.0)
+    ticks: list[float] = []
     timer = QTimer()
-    timer.timeout.connect(lambda: ticks.append(1))
+    timer.timeout.connect(lambda: ticks.append(time.perf_counter()))
     timer.start(10)
     window.input.setPlainText("Tell me a long story")
     window.send()
-    qtbot.waitUntil(lambda: window.stream is None, timeout=60_000)
+    qtbot.waitUntil(lambda: window.stream is None, timeout=120_000)
     timer.stop()
-    assert len(ticks) >= 5  # the event loop kept turning while tokens arrived
+    assert len(ticks) >= 2
+    longest_stall = max(b - a for a, b in zip(ticks, ticks[1:], strict=False))
+    # The event loop kept turning while tokens arrived (CI machines are noisy: 250 ms bound).
+    assert longest_stall < 0.25, f"UI stalled {longest_stall * 1000:.0f} ms"
 
 
 def test_stop_keeps_the_partial_answer(qtbot, fennec_app):
