@@ -59,6 +59,9 @@ def _add_dev(sub) -> None:
     p.add_argument("--format", choices=FORMATS, default="mlx")
     p.add_argument("--size", choices=SIZES, default="tiny")
     p.add_argument("--seed", type=int, default=0)
+    shot = dev.add_parser("screenshot", help="the app under Xvfb with a tiny model, as PNGs")
+    shot.add_argument("dir", type=Path)
+    shot.add_argument("--model", help="a model to use instead of a fresh tiny one")
 
 
 def _add_bench(sub) -> None:
@@ -69,6 +72,8 @@ def _add_bench(sub) -> None:
     p.add_argument("--json", type=Path, default=Path("bench-results/engine.json"))
     p.add_argument("--clients", default="1,8,32,50", help="concurrency levels")
     p.add_argument("--max-tokens", type=int, default=64)
+    u = kinds.add_parser("ui", help="start-up time and longest UI stall while streaming")
+    u.add_argument("--json", type=Path, default=Path("bench-results/ui.json"))
     h = kinds.add_parser("history", help="search latency over 100k and 1M messages")
     h.add_argument("--sizes", default="100000,1000000")
     h.add_argument("--json", type=Path, default=Path("bench-results/history.json"))
@@ -116,6 +121,10 @@ def main(argv: list[str] | None = None) -> int:
         from app.terminal_chat import run_chat
 
         return run_chat(args)
+    if args.command == "dev" and args.dev_command == "screenshot":
+        from app.ui.devtools import screenshot
+
+        return screenshot(args.dir, args.model)
     if args.command == "dev":
         from inference.tiny_model import make_model
 
@@ -131,6 +140,10 @@ def main(argv: list[str] | None = None) -> int:
             from inference.bench_engine import run_engine_bench
 
             return run_engine_bench(args)
+        if args.bench_command == "ui":
+            from app.ui.devtools import ui_bench
+
+            return ui_bench(args.json)
         if args.bench_command == "history":
             from app.bench_history import run_history_bench
 
