@@ -87,6 +87,13 @@ def _add_bench(sub) -> None:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="fennec", description=__doc__)
     parser.add_argument("--model", help="open the app with this model (folder, GGUF or HF id)")
+    parser.add_argument("--version", action="version", version="fennec 0.1.0")
+    parser.add_argument(
+        "--self-test",
+        type=Path,
+        metavar="REPORT",
+        help="open the app, send one message, write a JSON report, quit",
+    )
     sub = parser.add_subparsers(dest="command")
     _add_serve(sub)
     _add_chat(sub)
@@ -154,4 +161,4 @@ def main(argv: list[str] | None = None) -> int:
             return run_thermal_bench(args.profile, args.scenario, args.json, args.plot)
     from app.ui.app import run_app
 
-    return run_app(args.model)
+    return run_app(args.model, args.self_test)

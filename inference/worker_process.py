@@ -16,6 +16,14 @@ from inference.errors import ModelError
 READY = re.compile(r"^fennec: serving (?P<model>.+?) on (?P<url>http://\S+) ")
 
 
+def fennec_command() -> list[str]:
+    """How to run `fennec` again: the interpreter with `-m app`, or, inside a PyInstaller
+    bundle (sys.frozen), the bundle's own executable, which is the same command line."""
+    if getattr(sys, "frozen", False):
+        return [sys.executable]
+    return [sys.executable, "-m", "app"]
+
+
 @dataclass
 class Worker:
     """A running worker process and how to talk to it."""
@@ -47,9 +55,7 @@ def start_worker(
     os.chmod(token_dir, 0o700)
     token_file = token_dir / "token"
     cmd = [
-        sys.executable,
-        "-m",
-        "app",
+        *fennec_command(),
         "serve",
         "--model",
         model,

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import sys
+import time
 from pathlib import Path
 
+from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication, QMessageBox, QSystemTrayIcon
 
 from app.history import History, HistoryError
@@ -16,6 +18,8 @@ from app.ui.settings_dialog import SettingsDialog
 from app.ui.status_window import StatusWindow
 from app.ui.supervisor import WorkerSupervisor
 from app.ui.tray import ThermalTray
+
+ICON = Path(__file__).resolve().parents[2] / "resources" / "icons" / "fennec.svg"
 
 
 class FennecApp:
@@ -110,9 +114,11 @@ class FennecApp:
         self.history.close()
 
 
-def run_app(model: str | None = None) -> int:
+def run_app(model: str | None = None, self_test: Path | None = None) -> int:
+    started = time.time()
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("Fennec")
+    app.setWindowIcon(QIcon(str(ICON)))
     app.setQuitOnLastWindowClosed(True)
     try:
         fennec = FennecApp(model)
@@ -120,4 +126,8 @@ def run_app(model: str | None = None) -> int:
         QMessageBox.critical(None, "Fennec", str(e))
         return 1
     fennec.window.show()
+    if self_test is not None:
+        from app.ui.self_test import attach_self_test
+
+        attach_self_test(fennec, self_test, started)
     return app.exec()

@@ -4,7 +4,6 @@ quit. The window never waits on it: everything arrives as signals."""
 from __future__ import annotations
 
 import os
-import sys
 import tempfile
 from pathlib import Path
 
@@ -12,7 +11,7 @@ import httpx
 from PySide6.QtCore import QObject, QProcess, QTimer, Signal
 
 from app.ui.tasks import run_in_background
-from inference.worker_process import READY
+from inference.worker_process import READY, fennec_command
 
 MAX_RESTARTS = 5
 STATUS_PERIOD_MS = 1000
@@ -82,11 +81,11 @@ class WorkerSupervisor(QObject):
         process.finished.connect(self._on_process_finished)
         self.process = process
         extra = os.environ.get("FENNEC_WORKER_ARGS", "").split()
+        program, *prefix = fennec_command()  # `python -m app`, or the bundle's executable
         process.start(
-            sys.executable,
+            program,
             [
-                "-m",
-                "app",
+                *prefix,
                 "serve",
                 *self._args,
                 "--port",

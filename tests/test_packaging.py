@@ -1,0 +1,157 @@
+"""The Linux bundle as a user gets it: PyInstaller one-dir inside an AppDir, squashfs image.
+
+Building takes a couple of minutes, so it runs in CI (CI=true) or on request
+(FENNEC_PACKAGING_TEST=1); `packaging/` must never be importable in any case.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+DIST = ROOT / "dist"
+APPDIR = DIST / "Fennec.AppDir"
+ENABLED = os.environ.get("CI") == "true" or os.environ.get("FENNEC_PACKAGING_TEST") == "1"
+
+
+def test_packaging_folder_is_not_a_python_package():
+    assert not (ROOT / "packaging" / "__init__.py").exists()
+    import packaging.version  # the real library, not our folder
+
+    assert hasattr(packaging.version, "Version")
+
+
+@pytest.fixture(scope="module")
+def bundle():
+    if not ENABLED:
+        pytest.skip("set FENNEC_PACKAGING_TEST=1 to build the bundle (CI does)")
+    if not shutil.which("mksquashfs"):
+        pytest.skip("mksquashfs missing (./run installs squashfs-tools on Debian)")
+    out = subprocess.run(
+        [str(ROOT / "packaging" / "build"), "linux"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=1500,
+    )
+    assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-3000:]
+    return APPDIR
+
+
+def test_appdir_layout(bundle):
+    apprun = bundle / "AppRun"
+    assert apprun.exists() and os.access(apprun, os.X_OK)
+    assert (bundle / ".DirIcon").resolve().name == "fennec.png"
+    assert (bundle / "usr/share/icons/hicolor/256x256/apps/fennec.png").exists()
+    check = subprocess.run(
+        ["desktop-file-validate", str(bundle / "fennec.desktop")], capture_output=True, text=True
+    )
+    assert check.returncode == 0, check.stdout + check.stderr
+    arch = os.uname().machine
+    listing = subprocess.run(
+        ["unsquashfs", "-l", str(DIST / f"Fennec-{arch}.squashfs")], capture_output=True, text=True
+    )
+    assert "squashfs-root/AppRun" in listing.stdout
+
+
+def test_bundle_has_resources_and_no_test_models(bundle):
+    files = [p for p in bundle.rglob("*") if p.is_file()]
+    assert not [p for p in files if p.suffix in (".gguf", ".safetensors")]
+    names = {p.name for p in files}
+    assert {"fanless-laptop.json", "w1-backlogged.json", "models.json", "fennec.svg"} <= names
+
+
+def test_bundled_cli_and_worker_answer_a_chat(bundle, tiny_model, fennec_home):
+    version = subprocess.run(
+        [str(bundle / "AppRun"), "--version"], capture_output=True, text=True, timeout=60
+    )
+    assert version.stdout.strip() == "fennec 0.1.0"
+    for engine in ("llamacpp", "mlx"):
+        out = subprocess.run(
+            [
+                str(bundle / "AppRun"),
+                "chat",
+                "--model",
+                str(tiny_model),
+                "--engine",
+                engine,
+                "--max-tokens",
+                "8",
+                "hello bundle",
+            ],
+            capture_output=True,
+            text=True,
+            timeout=180,
+            env=os.environ | {"FENNEC_HOME": str(fennec_home)},
+        )
+        assert out.returncode == 0, out.stderr[-2000:]
+        assert out.stdout.strip()
+
+
+def _glibc_floor(root: Path) -> str:
+    versions = set()
+    for lib in list(root.rglob("*.so*"))[:400] + [root / "usr/lib/fennec/fennec"]:
+        dump = subprocess.run(["objdump", "-T", str(lib)], capture_output=True, text=True)
+        versions |= set(re.findall(r"GLIBC_(\d+\.\d+(?:\.\d+)?)", dump.stdout))
+    return max(versions, key=lambda v: tuple(int(x) for x in v.split("."))) if versions else "?"
+
+
+def test_first_run_under_xvfb_with_tray_window_and_a_chat(bundle, tiny_model, tmp_path):
+    if not (shutil.which("Xvfb") and shutil.which("trayer")):
+        pytest.skip("Xvfb/trayer missing")
+    display = f":{120 + os.getpid() % 50}"
+    xvfb = subprocess.Popen(
+        ["Xvfb", display, "-screen", "0", "1280x800x24"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    time.sleep(1)
+    home = tmp_path / "home"
+    env = {k: v for k, v in os.environ.items() if k != "FENNEC_HOME"} | {
+        "DISPLAY": display,
+        "QT_QPA_PLATFORM": "xcb",
+        "HOME": str(home),
+        "XDG_DATA_HOME": str(home / ".local/share"),
+        "XDG_CACHE_HOME": str(home / ".cache"),
+    }
+    trayer = subprocess.Popen(
+        ["trayer", "--edge", "top", "--align", "right"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    time.sleep(1)
+    before = {p: p.stat().st_mtime for p in bundle.rglob("*") if p.is_file()}
+    report = tmp_path / "report.json"
+    try:
+        launched = time.time()
+        subprocess.run(
+            [str(bundle / "AppRun"), "--model", str(tiny_model), "--self-test", str(report)],
+            env=env,
+            timeout=300,
+            capture_output=True,
+        )
+    finally:
+        trayer.terminate()
+        xvfb.terminate()
+    data = json.loads(report.read_text())
+    assert data["ok"], data
+    assert data["window_title"] == "Fennec" and data["window_visible"] and data["tray_visible"]
+    assert (home / ".local/share/Fennec/history.db").exists()  # the platform's standard place
+    after = {p: p.stat().st_mtime for p in bundle.rglob("*") if p.is_file()}
+    assert after == before  # nothing written inside the bundle
+    size_mb = sum(p.stat().st_size for p in after) / 2**20
+    squash = DIST / f"Fennec-{os.uname().machine}.squashfs"
+    print(
+        f"\nbundle: AppDir {size_mb:.0f} MB, squashfs {squash.stat().st_size / 2**20:.0f} MB; "
+        f"start-up to window {data['window_shown_at'] - launched:.2f} s (target < 1.5 s); "
+        f"glibc needed ≥ {_glibc_floor(bundle)}"
+    )
