@@ -107,28 +107,15 @@ def _glibc_floor(root: Path) -> str:
 def test_first_run_under_xvfb_with_tray_window_and_a_chat(bundle, tiny_model, tmp_path):
     if not (shutil.which("Xvfb") and shutil.which("trayer")):
         pytest.skip("Xvfb/trayer missing")
-    display = f":{120 + os.getpid() % 50}"
-    xvfb = subprocess.Popen(
-        ["Xvfb", display, "-screen", "0", "1280x800x24"],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    time.sleep(1)
+    from app.ui.devtools import start_x_with_tray, stop_processes
+
+    x_env, procs = start_x_with_tray(f":{120 + os.getpid() % 50}")
     home = tmp_path / "home"
-    env = {k: v for k, v in os.environ.items() if k != "FENNEC_HOME"} | {
-        "DISPLAY": display,
-        "QT_QPA_PLATFORM": "xcb",
+    env = {k: v for k, v in x_env.items() if k != "FENNEC_HOME"} | {
         "HOME": str(home),
         "XDG_DATA_HOME": str(home / ".local/share"),
         "XDG_CACHE_HOME": str(home / ".cache"),
     }
-    trayer = subprocess.Popen(
-        ["trayer", "--edge", "top", "--align", "right"],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    time.sleep(1)
     before = {p: p.stat().st_mtime for p in bundle.rglob("*") if p.is_file()}
     report = tmp_path / "report.json"
     try:
@@ -140,8 +127,7 @@ def test_first_run_under_xvfb_with_tray_window_and_a_chat(bundle, tiny_model, tm
             capture_output=True,
         )
     finally:
-        trayer.terminate()
-        xvfb.terminate()
+        stop_processes(procs)
     data = json.loads(report.read_text())
     assert data["ok"], data
     assert data["window_title"] == "Fennec" and data["window_visible"] and data["tray_visible"]

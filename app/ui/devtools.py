@@ -47,15 +47,19 @@ app.exec()
 """
 
 
-def _xvfb_with_tray() -> tuple[dict, list[subprocess.Popen]]:
-    if os.environ.get("DISPLAY"):
+def start_x_with_tray(display: str | None = None) -> tuple[dict, list[subprocess.Popen]]:
+    """An Xvfb screen with a tray host (trayer) on it, unless DISPLAY is already set.
+
+    Returns the environment to launch Qt programs with, and the processes to stop afterwards.
+    """
+    if os.environ.get("DISPLAY") and display is None:
         return dict(os.environ), []
     if not shutil.which("Xvfb"):
         raise RuntimeError("no DISPLAY and no Xvfb: run ./run once to install it")
-    display = f":{50 + os.getpid() % 40}"
+    display = display or f":{50 + os.getpid() % 40}"
     procs = [
         subprocess.Popen(
-            ["Xvfb", display, "-screen", "0", "1280x800x24"],
+            ["Xvfb", display, "-screen", "0", "1280x800x24", "-nolisten", "tcp"],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
@@ -85,6 +89,15 @@ def _xvfb_with_tray() -> tuple[dict, list[subprocess.Popen]]:
     return env, procs
 
 
+def stop_processes(procs: list[subprocess.Popen]) -> None:
+    for p in reversed(procs):
+        p.terminate()
+        try:
+            p.wait(5)
+        except subprocess.TimeoutExpired:
+            p.kill()
+
+
 def screenshot(out_dir: Path, model: str | None) -> int:
     """Launch the app under Xvfb with a tiny model, send a message, save PNGs."""
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -94,7 +107,7 @@ def screenshot(out_dir: Path, model: str | None) -> int:
 
             model = str(make_model(Path(tmp) / "model", "qwen3_moe", "mlx"))
             make_model(Path(tmp) / "model", "qwen3_moe", "gguf")
-        env, procs = _xvfb_with_tray()
+        env, procs = start_x_with_tray()
         env["FENNEC_HOME"] = str(Path(tmp) / "home")
         try:
             subprocess.run(
@@ -104,8 +117,7 @@ def screenshot(out_dir: Path, model: str | None) -> int:
                 check=True,
             )
         finally:
-            for p in procs:
-                p.terminate()
+            stop_processes(procs)
     for name in sorted(out_dir.glob("*.png")):
         print(f"wrote {name}")
     return 0

@@ -7,7 +7,6 @@ import os
 import shutil
 import subprocess
 import sys
-import time
 
 import pytest
 
@@ -39,40 +38,13 @@ app.exec()
 
 @pytest.fixture
 def x_display():
+    from app.ui.devtools import start_x_with_tray, stop_processes
+
     if not (shutil.which("Xvfb") and shutil.which("trayer")):
         pytest.skip("Xvfb and trayer are installed by ./run on Debian; not here")
-    display = f":{90 + os.getpid() % 100}"
-    xvfb = subprocess.Popen(
-        ["Xvfb", display, "-screen", "0", "1024x768x24", "-nolisten", "tcp"],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    time.sleep(1.0)
-    env = os.environ | {"DISPLAY": display}
-    trayer = subprocess.Popen(
-        [
-            "trayer",
-            "--edge",
-            "top",
-            "--align",
-            "right",
-            "--widthtype",
-            "pixel",
-            "--width",
-            "100",
-            "--height",
-            "24",
-        ],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    time.sleep(1.0)
+    env, procs = start_x_with_tray(f":{90 + os.getpid() % 100}")
     yield env
-    trayer.terminate()
-    xvfb.terminate()
-    trayer.wait(5)
-    xvfb.wait(5)
+    stop_processes(procs)
 
 
 def test_tray_icon_appears_and_shows_the_thermal_state(x_display, fennec_home):
