@@ -21,6 +21,7 @@ _CJK = "快速的棕色狐狸跳过了懒狗今天天气很好我们去公园散
 QUERIES = [
     "laptop",
     "thermal governor",
+    "lapt",
     "fe",
     "qu",
     "狐狸",

@@ -17,7 +17,7 @@ from pathlib import Path
 import sqlite_utils
 
 from app.paths import history_db
-from app.search_text import fts_query, index_text, snippet
+from app.search_text import fts_query, index_text, snippet, wants_prefix
 from inference.errors import FennecError
 
 SEARCH_WINDOW = 3000  # most recent matches ranked per search
@@ -310,6 +310,12 @@ class History:
         with self._lock:
             try:
                 top = list(self.db.execute(ranked, [expression, limit]))
+                # A prefix query merges every word it could complete (slow on a large
+                # history): only when the whole word alone does not fill the page.
+                if len(top) < limit and wants_prefix(query):
+                    seen = {r[0] for r in top}
+                    more = self.db.execute(ranked, [fts_query(query, prefix=True), limit])
+                    top += [r for r in more if r[0] not in seen][: limit - len(top)]
                 if not top:
                     return []
                 ids = [r[0] for r in top]

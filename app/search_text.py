@@ -28,25 +28,31 @@ def strip_markers(text: str) -> str:
     return text.replace(ZWSP, "")
 
 
-def fts_query(query: str) -> str:
+MIN_PREFIX = 3  # shorter Latin words match whole words only: "go", "AI", "C"
+
+
+def fts_query(query: str, prefix: bool = False) -> str:
     """A user's query as an FTS5 expression: every word must appear (AND); a CJK run is a
-    phrase of characters; the last Latin word also matches as a prefix, so one or two typed
-    letters already find something. Quotes keep FTS5 operators in the query literal."""
+    phrase of characters (so one or two CJK characters find what contains them). With
+    `prefix`, the last Latin word of three or more letters also matches as a prefix, for
+    search as you type. Quotes keep FTS5 operators in the query literal."""
     parts = []
     for chunk in query.split():
         tokens = _TOKEN.findall(chunk)
         if not tokens:
             continue
-        if len(tokens) == 1:
-            parts.append(f'"{tokens[0]}"')
-        else:
-            parts.append('"' + " ".join(tokens) + '"')
+        parts.append('"' + " ".join(tokens) + '"')
     if not parts:
         return ""
     last = parts[-1]
-    if not _CJK_CHAR.search(last):
+    if prefix and not _CJK_CHAR.search(last) and len(last) - 2 >= MIN_PREFIX:
         parts[-1] = last + "*"
     return " ".join(parts)
+
+
+def wants_prefix(query: str) -> bool:
+    """Whether `fts_query(query, prefix=True)` differs from the whole-word query."""
+    return fts_query(query, prefix=True) != fts_query(query)
 
 
 def query_terms(query: str) -> list[str]:

@@ -85,7 +85,9 @@ def test_search_ranks_and_highlights(history):
         ("快速的棕色狐狸跳过了懒狗", "狗"),  # one character
         ("東京は日本の首都です", "日本の首都"),  # Japanese, a phrase
         ("오늘 날씨가 좋네요", "날씨"),  # Korean
-        ("The mixture of experts", "mi"),  # two Latin letters: a prefix
+        ("The mixture of experts", "mixt"),  # the last word typed so far: a prefix
+        ("Learning Go and AI", "go"),  # one- and two-letter Latin words: whole words
+        ("Learning Go and AI", "AI"),
         ("GPT-4 and Qwen3-MoE", "qwen3"),
     ],
 )
@@ -94,6 +96,15 @@ def test_search_works_for_cjk_and_short_queries(history, text, query):
     hits = history.search(query)
     assert [h.message_id for h in hits] == [mid]
     assert "[" in hits[0].snippet and "\u200b" not in hits[0].snippet
+
+
+def test_prefix_only_fills_in_when_the_whole_word_is_not_enough(history):
+    cid = history.create_conversation("x")
+    exact = history.add_message(cid, "user", "the laptop")
+    longer = history.add_message(cid, "user", "laptops everywhere")
+    assert {h.message_id for h in history.search("laptop")} == {exact, longer}
+    assert [h.message_id for h in history.search("laptop", limit=1)] == [exact]
+    assert history.search("la") == []  # two letters: a word, not a prefix
 
 
 def test_cjk_phrase_is_not_scattered_characters(history):
