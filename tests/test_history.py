@@ -179,3 +179,20 @@ def test_unreadable_database_is_a_clear_error(fennec_home):
     (fennec_home / "history.db").write_bytes(b"this is not a database" * 100)
     with pytest.raises(HistoryError, match="cannot open the history"):
         History()
+
+
+def test_full_disk_is_a_clear_message_and_earlier_chunks_stay(history, monkeypatch):
+    cid = _chat(history, "x", ("user", "q"))
+    mid = history.add_message(cid, "assistant", "", status="streaming")
+    history.append(mid, "kept ")
+    real_update = history.db["messages"].update
+
+    def full(*args, **kwargs):
+        raise sqlite3.OperationalError("database or disk is full")
+
+    monkeypatch.setattr(type(history.db["messages"]), "update", full)
+    with pytest.raises(HistoryError, match="disk is full"):
+        history.append(mid, "lost")
+    monkeypatch.undo()
+    assert real_update  # the table is usable again once space is back
+    assert history.messages(cid)[-1].content == "kept "

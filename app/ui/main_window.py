@@ -90,7 +90,6 @@ class MainWindow(QMainWindow):
         chat = QWidget()
         cv = QVBoxLayout(chat)
         cv.addWidget(self.chat_view)
-        cv.addWidget(self.banner)
         cv.addWidget(self.input)
         cv.addLayout(buttons)
 
@@ -111,9 +110,16 @@ class MainWindow(QMainWindow):
         self.pages = QStackedWidget()
         self.pages.addWidget(empty)
         self.pages.addWidget(chat)
+        # The banner sits above both pages: a model that fails to load is reported on the
+        # "choose a model" page too.
+        right = QWidget()
+        rv = QVBoxLayout(right)
+        rv.setContentsMargins(0, 0, 0, 0)
+        rv.addWidget(self.banner)
+        rv.addWidget(self.pages)
         splitter = QSplitter()
         splitter.addWidget(left)
-        splitter.addWidget(self.pages)
+        splitter.addWidget(right)
         splitter.setSizes([250, 750])
         self.setCentralWidget(splitter)
         self.statusBar().showMessage("No model yet")
@@ -150,6 +156,8 @@ class MainWindow(QMainWindow):
 
     def worker_lost(self, message: str) -> None:
         self.base_url = ""
+        if not self.history.conversations():
+            self.pages.setCurrentIndex(0)  # nothing to show yet: offer another model
         if self.stream is not None:
             self._end_stream("error")
         self.show_banner(message)

@@ -147,3 +147,19 @@ def test_conversation_rename_pin_delete(qtbot, fennec_app):
     assert window.conversation_list.item(0).text().endswith("alpha")
     window.delete_conversation(b)
     assert window.conversation_list.count() == 1
+
+
+def test_a_broken_model_is_a_calm_message_in_the_window(qtbot, fennec_home, tmp_path):
+    from app.ui.app import FennecApp
+
+    broken = tmp_path / "broken-model"
+    broken.mkdir()
+    (broken / "config.json").write_text("{")
+    app = FennecApp(str(broken))
+    qtbot.addWidget(app.window)
+    app.window.show()
+    qtbot.waitUntil(lambda: "not valid JSON" in app.window.banner.text(), timeout=60_000)
+    assert "Traceback" not in app.window.banner.text()
+    assert app.window.banner.isVisible() and app.window.pages.currentIndex() == 0
+    assert not app.window.send_button.isEnabled()
+    app.shutdown()
