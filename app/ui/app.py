@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication, QMessageBox, QSystemTrayIcon
@@ -15,9 +16,11 @@ from app.ui.main_window import MainWindow
 from app.ui.model_picker import ModelPicker
 from app.ui.search_dialog import SearchDialog
 from app.ui.settings_dialog import SettingsDialog
-from app.ui.status_window import StatusWindow
 from app.ui.supervisor import WorkerSupervisor
 from app.ui.tray import ThermalTray
+
+if TYPE_CHECKING:
+    from app.ui.status_window import StatusWindow
 
 ICON = Path(__file__).resolve().parents[2] / "resources" / "icons" / "fennec.svg"
 
@@ -51,7 +54,8 @@ class FennecApp:
         self.window.search_was_requested.connect(self.open_search)
         self.window.settings_were_requested.connect(self.open_settings)
         self.window.status_was_requested.connect(self.open_status)
-        self.status_window = StatusWindow(self.window)
+        self.status_window: StatusWindow | None = None  # made on first use: pyqtgraph is heavy
+        self._last_status: dict | None = None
         QApplication.instance().aboutToQuit.connect(self.shutdown)
         self.start_worker()
 
@@ -95,12 +99,17 @@ class FennecApp:
         self.supervisor.post("/fennec/preset", {"preset": preset})
 
     def open_status(self) -> None:
+        if self.status_window is None:
+            self.status_window = StatusWindow(self.window)
+            self.status_window.show_status(self._last_status)
         self.status_window.show()
         self.status_window.raise_()
 
     def _on_status(self, status: dict | None) -> None:
+        self._last_status = status
         self.window.show_status(status)
-        self.status_window.show_status(status)
+        if self.status_window is not None:
+            self.status_window.show_status(status)
         if self.tray is not None:
             self.tray.show_status(status)
 
