@@ -72,6 +72,12 @@ def _add_bench(sub) -> None:
     p.add_argument("--json", type=Path, default=Path("bench-results/engine.json"))
     p.add_argument("--clients", default="1,8,32,50", help="concurrency levels")
     p.add_argument("--max-tokens", type=int, default=64)
+    p.add_argument(
+        "--llamacpp-tokens",
+        type=int,
+        default=512,
+        help="answer length for the single-stream llama.cpp comparison",
+    )
     u = kinds.add_parser("ui", help="start-up time and longest UI stall while streaming")
     u.add_argument("--json", type=Path, default=Path("bench-results/ui.json"))
     h = kinds.add_parser("history", help="search latency over 100k and 1M messages")

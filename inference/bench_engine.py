@@ -187,12 +187,16 @@ def run_engine_bench(args: argparse.Namespace) -> int:
         "machine": {"platform": platform.platform(), "cpus": os.cpu_count()},
         "model": {"size": args.size, "mlx": "f32", "llamacpp": "Q4_0"},
         "max_tokens": n,
+        "llamacpp_single_tokens": args.llamacpp_tokens,
     }
 
     print("single stream, MLX (f32) …", flush=True)
     r_mlx, f_mlx = raw_mlx(folder, n), fennec_single(str(folder), "mlx", n)
     print("single stream, llama.cpp (Q4_0) …", flush=True)
-    (r_cpp, r_cpp_api), f_cpp = raw_llamacpp(q4, n), fennec_single(str(q4), "llamacpp", n)
+    # llama.cpp decodes hundreds of tokens a second here: a longer answer keeps the
+    # measurement about steady decoding, not about the first and last 10-ms chunk.
+    m = args.llamacpp_tokens
+    (r_cpp, r_cpp_api), f_cpp = raw_llamacpp(q4, m), fennec_single(str(q4), "llamacpp", m)
     results["single"] = {
         "mlx": {
             "raw": _single(r_mlx),

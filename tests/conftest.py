@@ -32,4 +32,3 @@ def tiny_model(tmp_path_factory) -> Path:
 @pytest.fixture(scope="session")
 def tiny_gguf(tiny_model) -> Path:
     return tiny_model / "model-f32.gguf"
-
