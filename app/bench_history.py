@@ -33,16 +33,39 @@ QUERIES = [
 ]
 
 
-def _message(rng: random.Random) -> str:
-    words = rng.choices(_WORDS, k=rng.randint(8, 60))
+class Corpus:
+    """Message text. "chat": a Zipf-distributed vocabulary of 20,000 words (as real chat is)
+    with the query words among them at ordinary ranks. "worst": only the 30 query words, so
+    every query word is in about half of all messages: the slowest case for ranking."""
+
+    def __init__(self, kind: str, rng: random.Random) -> None:
+        self.kind = kind
+        if kind == "chat":
+            vocab = [f"w{i}" for i in range(20000)]
+            for rank, word in zip(range(30, 30 + 60 * len(_WORDS), 60), _WORDS, strict=False):
+                vocab[rank] = word  # each query word about as common as a mid-frequency word
+            self.words = vocab
+            self.weights = [1.0 / (i + 1) for i in range(len(vocab))]
+        else:
+            self.words, self.weights = _WORDS, None
+
+    def message(self, rng: random.Random) -> str:
+        return _message(rng, self.words, self.weights)
+
+
+def _message(rng: random.Random, vocab: list[str] = _WORDS, weights=None) -> str:
+    words = rng.choices(vocab, weights=weights, k=rng.randint(8, 60))
     if rng.random() < 0.2:
         start = rng.randrange(len(_CJK) - 6)
         words.append(_CJK[start : start + rng.randint(2, 6)])
     return " ".join(words)
 
 
-def fill(history: History, n: int, seed: int = 0, batch: int = 20000) -> None:
+def fill(
+    history: History, n: int, seed: int = 0, batch: int = 20000, corpus: str = "worst"
+) -> None:
     rng = random.Random(seed)
+    text_of = Corpus(corpus, rng)
     db = history.db
     per_conversation = 40
     now = time.time()
@@ -58,7 +81,7 @@ def fill(history: History, n: int, seed: int = 0, batch: int = 20000) -> None:
                         [f"chat {done // per_conversation}", now, now],
                     )
                     cid = db.execute("select last_insert_rowid()").fetchone()[0]
-                text = _message(rng)
+                text = text_of.message(rng)
                 rows.append(
                     (cid, "user" if done % 2 == 0 else "assistant", text, index_text(text), now)
                 )
@@ -89,14 +112,14 @@ def measure(history: History, rounds: int = 20) -> dict:
     }
 
 
-def run_history_bench(sizes: list[int], json_out: Path) -> int:
-    results = {}
+def run_history_bench(sizes: list[int], json_out: Path, corpus: str = "chat") -> int:
+    results: dict = {"corpus": corpus}
     with tempfile.TemporaryDirectory(prefix="fennec-bench-") as tmp:
         history = History(Path(tmp) / "bench.db")
         stored = 0
         for size in sorted(sizes):
             print(f"storing {size} messages …", flush=True)
-            fill(history, size - stored, seed=size)
+            fill(history, size - stored, seed=size, corpus=corpus)
             stored = size
             results[str(size)] = measure(history)
             r = results[str(size)]

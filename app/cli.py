@@ -82,6 +82,13 @@ def _add_bench(sub) -> None:
     u.add_argument("--json", type=Path, default=Path("bench-results/ui.json"))
     h = kinds.add_parser("history", help="search latency over 100k and 1M messages")
     h.add_argument("--sizes", default="100000,1000000")
+    h.add_argument(
+        "--corpus",
+        choices=("chat", "worst"),
+        default="chat",
+        help="chat: a Zipf vocabulary like real chats; worst: every query word "
+        "in half of all messages",
+    )
     h.add_argument("--json", type=Path, default=Path("bench-results/history.json"))
     t = kinds.add_parser("thermal", help="governors on the simulated laptop vs the oracle")
     t.add_argument("--profile", action="append", default=[], help="profile JSON (repeatable)")
@@ -160,7 +167,9 @@ def main(argv: list[str] | None = None) -> int:
         if args.bench_command == "history":
             from app.bench_history import run_history_bench
 
-            return run_history_bench([int(x) for x in args.sizes.split(",")], args.json)
+            return run_history_bench(
+                [int(x) for x in args.sizes.split(",")], args.json, args.corpus
+            )
         if args.bench_command == "thermal":
             from thermal.bench import run_thermal_bench
 

@@ -196,3 +196,14 @@ def test_full_disk_is_a_clear_message_and_earlier_chunks_stay(history, monkeypat
     monkeypatch.undo()
     assert real_update  # the table is usable again once space is back
     assert history.messages(cid)[-1].content == "kept "
+
+
+@pytest.mark.parametrize("corpus", ["chat", "worst"])
+def test_search_benchmark_runs_and_reports(tmp_path, corpus, capsys):
+    from app.bench_history import run_history_bench
+
+    out = tmp_path / "history.json"
+    assert run_history_bench([2000], out, corpus) == 0
+    data = json.loads(out.read_text())
+    assert data["corpus"] == corpus and data["2000"]["p95_ms"] > 0
+    assert "messages: search p50" in capsys.readouterr().out
