@@ -61,16 +61,20 @@ def test_ui_stays_responsive_while_streaming(qtbot, fennec_app):
     assert longest_stall < 0.25, f"UI stalled {longest_stall * 1000:.0f} ms"
 
 
-def test_stop_keeps_the_partial_answer(qtbot, fennec_app):
-    window = fennec_app.window
+def _start_long_answer(qtbot, window, text: str) -> None:
+    """Send, and return once the first tokens of a very long answer are stored."""
     window.settings.set("max_tokens", 30000)
     window.settings.set("temperature", 1.0)
-    window.input.setPlainText("Never stop")
+    window.input.setPlainText(text)
     window.send()
     qtbot.waitUntil(
-        lambda: window._dirty or window.history.messages(window.conversation_id)[-1].content != "",
-        timeout=30_000,
+        lambda: window.history.messages(window.conversation_id)[-1].content != "", timeout=30_000
     )
+
+
+def test_stop_keeps_the_partial_answer(qtbot, fennec_app):
+    window = fennec_app.window
+    _start_long_answer(qtbot, window, "Never stop")
     window.stop()
     qtbot.waitUntil(lambda: window.stream is None, timeout=30_000)
     last = window.history.messages(window.conversation_id)[-1]
@@ -95,13 +99,7 @@ def test_regenerate_and_edit_replace_later_messages(qtbot, fennec_app):
 
 def test_worker_crash_keeps_the_partial_answer_and_restarts(qtbot, fennec_app):
     window = fennec_app.window
-    window.settings.set("max_tokens", 30000)
-    window.settings.set("temperature", 1.0)
-    window.input.setPlainText("keep talking")
-    window.send()
-    qtbot.waitUntil(
-        lambda: window.history.messages(window.conversation_id)[-1].content != "", timeout=30_000
-    )
+    _start_long_answer(qtbot, window, "keep talking")
     os.kill(fennec_app.supervisor.process.processId(), signal.SIGKILL)
     qtbot.waitUntil(lambda: window.stream is None, timeout=30_000)
     last = window.history.messages(window.conversation_id)[-1]
