@@ -27,7 +27,10 @@ class ChatStream(QObject):
         self._thread.start()
 
     def stop(self) -> None:
+        """Stop now, even while waiting for a slow first token: closing the connection wakes
+        the reading thread, and the worker cancels the generation when it sees it close."""
         self._stop.set()
+        self._client.close()
 
     def _run(self) -> None:
         reason = "stop"
@@ -41,13 +44,19 @@ class ChatStream(QObject):
                     self.chunk_did_arrive.emit(delta.text)
                 if delta.finish_reason:
                     reason = delta.finish_reason
-        except ClientError as e:
-            self.stream_did_fail.emit(str(e))
-            return
-        except Exception as e:  # the connection died in some other way: say so calmly
-            self.stream_did_fail.emit(f"the connection to the model was lost ({e})")
-            return
+        except Exception as e:
+            if self._stop.is_set():  # our own stop() closed the connection
+                reason = "stopped"
+            elif isinstance(e, ClientError):
+                self.stream_did_fail.emit(str(e))
+                return
+            else:  # the connection died in some other way: say so calmly
+                self.stream_did_fail.emit(f"the connection to the model was lost ({e})")
+                return
         finally:
-            stream.close()
+            try:
+                stream.close()
+            except Exception:
+                pass
             self._client.close()
         self.stream_did_finish.emit(reason)

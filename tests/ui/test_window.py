@@ -72,9 +72,22 @@ def _start_long_answer(qtbot, window, text: str) -> None:
     )
 
 
-def test_stop_keeps_the_partial_answer(qtbot, fennec_app):
+def _pause_worker(window, paused: bool) -> None:
+    import httpx
+
+    r = httpx.post(
+        f"{window.base_url}/fennec/pause",
+        json={"paused": paused},
+        headers={"Authorization": f"Bearer {window.token}"},
+        timeout=10,
+    )
+    r.raise_for_status()
+
+
+def test_stop_keeps_the_partial_answer_even_while_no_token_comes(qtbot, fennec_app):
     window = fennec_app.window
     _start_long_answer(qtbot, window, "Never stop")
+    _pause_worker(window, True)  # no more tokens (and no natural end) until resumed
     window.stop()
     qtbot.waitUntil(lambda: window.stream is None, timeout=30_000)
     last = window.history.messages(window.conversation_id)[-1]
@@ -100,6 +113,7 @@ def test_regenerate_and_edit_replace_later_messages(qtbot, fennec_app):
 def test_worker_crash_keeps_the_partial_answer_and_restarts(qtbot, fennec_app):
     window = fennec_app.window
     _start_long_answer(qtbot, window, "keep talking")
+    _pause_worker(window, True)  # the answer cannot end by itself before the crash
     os.kill(fennec_app.supervisor.process.processId(), signal.SIGKILL)
     qtbot.waitUntil(lambda: window.stream is None, timeout=30_000)
     last = window.history.messages(window.conversation_id)[-1]
