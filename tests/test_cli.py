@@ -61,7 +61,14 @@ def test_make_model_writes_every_format(tmp_path):
 
 def test_terminal_chat_is_recorded_and_searchable_from_the_history_commands(tiny_model):
     out = fennec(
-        "chat", "--model", str(tiny_model), "--max-tokens", "6", "The thermometer question"
+        "chat",
+        "--model",
+        str(tiny_model),
+        "--max-tokens",
+        "6",
+        "--temperature",
+        "0",
+        "The thermometer question",
     )
     assert out.returncode == 0, out.stderr
     found = fennec("history", "search", "thermometer")
