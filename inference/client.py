@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import socket
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -28,6 +29,7 @@ class ChatClient:
     def __init__(self, base_url: str, token: str | None, timeout: float = 600.0) -> None:
         headers = {"Authorization": f"Bearer {token}"} if token else {}
         self.base_url = base_url.rstrip("/")
+        self._active: httpx.Response | None = None
         self._http = httpx.Client(
             base_url=self.base_url, headers=headers, timeout=httpx.Timeout(timeout, connect=5.0)
         )
@@ -62,6 +64,7 @@ class ChatClient:
         }
         try:
             with self._http.stream("POST", "/chat/completions", json=body) as r:
+                self._active = r
                 if r.status_code >= 400:
                     r.read()
                     _raise_for(r)
@@ -83,8 +86,26 @@ class ChatClient:
                     text = choice.get("delta", {}).get("content") or ""
                     if text or finish:
                         yield Delta(text, finish)
+                # No [DONE]: the server went away between two chunks (killed, crashed).
+                raise ClientError("the connection closed before the answer was complete")
         except httpx.HTTPError as e:
             raise ClientError(f"connection to {self.base_url} failed: {e}") from None
+        finally:
+            self._active = None
+
+    def abort(self) -> None:
+        """From any thread: cut the streaming connection now. A blocked read returns at once
+        and the server sees the disconnect (and cancels the generation)."""
+        response = self._active
+        if response is None:
+            return
+        stream = response.extensions.get("network_stream")
+        sock = stream.get_extra_info("socket") if stream is not None else None
+        if sock is not None:
+            try:
+                sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass  # already closed
 
 
 def _raise_for(r: httpx.Response) -> None:

@@ -37,6 +37,7 @@ class FennecApp:
         self.window = MainWindow(self.history, self.settings)
         self.supervisor = WorkerSupervisor()
         self.tray: ThermalTray | None = None
+        self._shut_down = False
         if QSystemTrayIcon.isSystemTrayAvailable():
             self.tray = ThermalTray()
             self.tray.preset_was_chosen.connect(self._on_preset_chosen)
@@ -119,6 +120,11 @@ class FennecApp:
         self.window.activateWindow()
 
     def shutdown(self) -> None:
+        if self._shut_down:  # called by aboutToQuit and by whoever quits us
+            return
+        self._shut_down = True
+        self.window.stop()  # the partial answer is saved before the history closes
+        self.supervisor.status_did_change.disconnect(self._on_status)
         self.supervisor.stop()
         self.history.close()
 

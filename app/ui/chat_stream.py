@@ -30,7 +30,7 @@ class ChatStream(QObject):
         """Stop now, even while waiting for a slow first token: closing the connection wakes
         the reading thread, and the worker cancels the generation when it sees it close."""
         self._stop.set()
-        self._client.close()
+        self._client.abort()
 
     def _run(self) -> None:
         reason = "stop"

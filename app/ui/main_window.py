@@ -294,8 +294,11 @@ class MainWindow(QMainWindow):
         self._start_answer()
 
     def stop(self) -> None:
+        """Stop at once: what arrived stays, marked stopped; the connection is cut so the
+        worker cancels the generation."""
         if self.stream is not None:
             self.stream.stop()
+            self._end_stream("stopped")
 
     def _start_answer(self) -> None:
         assert self.conversation_id is not None
@@ -316,16 +319,19 @@ class MainWindow(QMainWindow):
             "max_tokens": self.settings.get("max_tokens"),
         }
         self.stream = ChatStream(self.base_url, self.token, messages, params)
-        self.stream.chunk_did_arrive.connect(self._on_chunk)
-        self.stream.stream_did_finish.connect(self._on_finished)
-        self.stream.stream_did_fail.connect(self._on_failed)
-        self.stream.start()
+        # Each handler learns which stream spoke: a late signal from a stopped stream must not
+        # touch the next answer.
+        stream = self.stream
+        stream.chunk_did_arrive.connect(lambda text: self._on_chunk(stream, text))
+        stream.stream_did_finish.connect(lambda reason: self._on_finished(stream, reason))
+        stream.stream_did_fail.connect(lambda message: self._on_failed(stream, message))
+        stream.start()
         self.show_banner("")
         self._update_buttons()
         self._render()
 
-    def _on_chunk(self, text: str) -> None:
-        if self.streaming_message is None:
+    def _on_chunk(self, stream: ChatStream, text: str) -> None:
+        if stream is not self.stream or self.streaming_message is None:
             return
         try:
             self.history.append(self.streaming_message, text)
@@ -333,10 +339,13 @@ class MainWindow(QMainWindow):
             self.show_banner(str(e))
         self._dirty = True
 
-    def _on_finished(self, reason: str) -> None:
-        self._end_stream("stopped" if reason == "stopped" else "complete")
+    def _on_finished(self, stream: ChatStream, reason: str) -> None:
+        if stream is self.stream:
+            self._end_stream("stopped" if reason == "stopped" else "complete")
 
-    def _on_failed(self, message: str) -> None:
+    def _on_failed(self, stream: ChatStream, message: str) -> None:
+        if stream is not self.stream:
+            return
         self._end_stream("error")
         self.show_banner(f"The answer was interrupted: {message}. What arrived is kept.")
 
@@ -403,7 +412,5 @@ class MainWindow(QMainWindow):
                         self.edit_message(m.id, text.strip())
 
     def closeEvent(self, event) -> None:
-        if self.stream is not None:
-            self.stream.stop()
-            self._end_stream("stopped")
+        self.stop()
         super().closeEvent(event)

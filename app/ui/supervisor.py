@@ -167,7 +167,8 @@ class WorkerSupervisor(QObject):
 
         def done(status, error) -> None:
             self._polling = False
-            self.status_did_change.emit(None if error else status)
+            if not self._quitting:  # a reply that lands after stop() is stale
+                self.status_did_change.emit(None if error else status)
 
         run_in_background(fetch, done)
 

@@ -60,11 +60,14 @@ def test_ui_stays_responsive_while_streaming(qtbot, fennec_app):
     assert sum(ticks_while_streaming) >= 5 and chunks > 100
 
 
-def _start_long_answer(qtbot, window, text: str) -> None:
+LONG_PROMPT = "keep talking"  # greedy on the tiny model: 2,000+ tokens without an end of turn
+
+
+def _start_long_answer(qtbot, window) -> None:
     """Send, and return once the first tokens of a very long answer are stored."""
     window.settings.set("max_tokens", 30000)
-    window.settings.set("temperature", 1.0)
-    window.input.setPlainText(text)
+    window.settings.set("temperature", 0.0)
+    window.input.setPlainText(LONG_PROMPT)
     window.send()
     qtbot.waitUntil(
         lambda: window.history.messages(window.conversation_id)[-1].content != "", timeout=30_000
@@ -85,7 +88,7 @@ def _pause_worker(window, paused: bool) -> None:
 
 def test_stop_keeps_the_partial_answer_even_while_no_token_comes(qtbot, fennec_app):
     window = fennec_app.window
-    _start_long_answer(qtbot, window, "Never stop")
+    _start_long_answer(qtbot, window)
     _pause_worker(window, True)  # no more tokens (and no natural end) until resumed
     window.stop()
     qtbot.waitUntil(lambda: window.stream is None, timeout=30_000)
@@ -111,14 +114,25 @@ def test_regenerate_and_edit_replace_later_messages(qtbot, fennec_app):
 
 def test_worker_crash_keeps_the_partial_answer_and_restarts(qtbot, fennec_app):
     window = fennec_app.window
-    _start_long_answer(qtbot, window, "keep talking")
+    _start_long_answer(qtbot, window)
     _pause_worker(window, True)  # the answer cannot end by itself before the crash
-    os.kill(fennec_app.supervisor.process.processId(), signal.SIGKILL)
+    old_pid = fennec_app.supervisor.process.processId()
+    os.kill(old_pid, signal.SIGKILL)
     qtbot.waitUntil(lambda: window.stream is None, timeout=30_000)
     last = window.history.messages(window.conversation_id)[-1]
     assert last.status == "error" and last.content  # nothing that arrived is lost
     assert window.banner.isVisible() and "Traceback" not in window.banner.text()
-    qtbot.waitUntil(lambda: bool(window.base_url), timeout=120_000)  # restarted
+    supervisor = fennec_app.supervisor
+
+    def restarted() -> bool:
+        return (
+            supervisor.process is not None
+            and supervisor.process.processId() != old_pid
+            and bool(window.base_url)
+            and supervisor.ready
+        )
+
+    qtbot.waitUntil(restarted, timeout=120_000)
     window.settings.set("max_tokens", 16)
     _send(qtbot, window, "still there?")
     assert window.history.messages(window.conversation_id)[-1].status == "complete"
