@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import subprocess
+import sys
 from pathlib import Path
 
 from inference.model_source import ENGINES
@@ -144,7 +146,11 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "dev" and args.dev_command == "screenshot":
         from app.ui.devtools import screenshot
 
-        return screenshot(args.dir, args.model)
+        try:
+            return screenshot(args.dir, args.model)
+        except (RuntimeError, OSError, subprocess.SubprocessError) as e:
+            print(f"fennec: error: {e}", file=sys.stderr)
+            return 1
     if args.command == "dev":
         from inference.tiny_model import make_model
 
@@ -173,7 +179,11 @@ def main(argv: list[str] | None = None) -> int:
         if args.bench_command == "thermal":
             from thermal.bench import run_thermal_bench
 
-            return run_thermal_bench(args.profile, args.scenario, args.json, args.plot)
+            try:
+                return run_thermal_bench(args.profile, args.scenario, args.json, args.plot)
+            except (FileNotFoundError, ValueError, KeyError, TypeError) as e:
+                print(f"fennec: error: bad profile or scenario: {e}", file=sys.stderr)
+                return 2
     from app.ui.app import run_app
 
     return run_app(args.model, args.self_test)

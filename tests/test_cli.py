@@ -84,3 +84,9 @@ def test_terminal_chat_is_recorded_and_searchable_from_the_history_commands(tiny
     assert data["messages"][1]["status"] == "complete" and data["messages"][1]["content"]
     assert fennec("history", "search", "nothing-like-this").returncode == 1
     assert fennec("history", "show", "999").returncode == 1
+
+
+def test_thermal_bench_with_an_unknown_profile_names_the_builtins():
+    out = fennec("bench", "thermal", "--profile", "no-such-laptop")
+    assert out.returncode == 2
+    assert "fanless-laptop" in out.stderr and "Traceback" not in out.stderr

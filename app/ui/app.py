@@ -129,9 +129,28 @@ class FennecApp:
         self.history.close()
 
 
+def _install_excepthook() -> None:
+    """A bug in a slot becomes a calm message (the details go to stderr), not a silent
+    failure; the history is written as it streams, so nothing is lost."""
+    previous = sys.excepthook
+
+    def hook(kind, value, tb) -> None:
+        previous(kind, value, tb)
+        QMessageBox.warning(
+            None,
+            "Fennec",
+            f"Something went wrong: {value}\n\n"
+            "Your conversations are saved. If this keeps happening, restart Fennec.",
+        )
+
+    sys.excepthook = hook
+
+
 def run_app(model: str | None = None, self_test: Path | None = None) -> int:
     started = time.time()
     app = QApplication.instance() or QApplication(sys.argv[:1])
+    if self_test is None:
+        _install_excepthook()
     app.setApplicationName("Fennec")
     app.setWindowIcon(QIcon(str(ICON)))
     app.setQuitOnLastWindowClosed(True)
