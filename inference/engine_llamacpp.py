@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from inference.engine import Admission, EngineInfo, StepOutput
-from inference.errors import ModelError
+from inference.errors import ModelError, RequestError
 from inference.requests import ChatRequest
 
 STATE_CACHE_BYTES = 512 << 20
@@ -80,8 +80,6 @@ class LlamaCppEngine:
             raise RuntimeError("llama.cpp engine runs one sequence at a time")
         prompt = self.encode_chat(request.messages)
         if len(prompt) >= self._llm.n_ctx():
-            from inference.errors import RequestError
-
             raise RequestError(
                 f"the conversation is {len(prompt)} tokens; this model's context holds "
                 f"{self._llm.n_ctx()}",

@@ -63,8 +63,9 @@ class Sampler:
             next_t += self.period_s
             delay = next_t - self.clock.monotonic()
             if delay > 0:
-                self._stop.wait(delay) if isinstance(self.clock, SystemClock) else self.clock.sleep(
-                    delay
-                )
+                if isinstance(self.clock, SystemClock):
+                    self._stop.wait(delay)  # wakes at once on stop()
+                else:
+                    self.clock.sleep(delay)
             else:
                 next_t = self.clock.monotonic()

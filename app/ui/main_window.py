@@ -311,9 +311,13 @@ class MainWindow(QMainWindow):
         system = self.settings.get("system_prompt")
         if system:
             messages.insert(0, {"role": "system", "content": system})
-        self.streaming_message = self.history.add_message(
-            self.conversation_id, "assistant", "", status="streaming"
-        )
+        try:
+            self.streaming_message = self.history.add_message(
+                self.conversation_id, "assistant", "", status="streaming"
+            )
+        except HistoryError as e:
+            self.show_banner(str(e))  # nothing sent: the question is saved, the answer not begun
+            return
         params = {
             "temperature": self.settings.get("temperature"),
             "max_tokens": self.settings.get("max_tokens"),

@@ -3,6 +3,8 @@ local folder / GGUF file (checked before it is accepted)."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import psutil
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import (
@@ -81,7 +83,7 @@ class ModelPicker(QDialog):
     def use_local(self, path: str) -> bool:
         """Accept a local model if it checks out; otherwise say what is wrong."""
         try:
-            inspect_local(__import__("pathlib").Path(path))
+            inspect_local(Path(path))
         except FennecError as e:
             self.message.setText(str(e))
             return False
