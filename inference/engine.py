@@ -20,7 +20,8 @@ class StepOutput:
     request_id: int
     text: str
     token: int | None
-    finish_reason: str | None = None  # "stop" (end of turn) or "length"
+    finish_reason: str | None = None  # "stop" (end of turn), "length", or "error"
+    error: str | None = None  # with "error": why this one sequence failed (its neighbours run on)
 
 
 @dataclass(frozen=True)
@@ -32,6 +33,7 @@ class EngineInfo:
     model: str  # the id clients use in requests
     batching: str  # "continuous" or "sequential"
     max_batch: int  # the most sequences the engine can run at once
+    context_length: int = 0  # tokens of prompt + answer the model holds; 0: unknown
 
 
 @dataclass(frozen=True)
@@ -45,8 +47,14 @@ class Admission:
 class Engine(Protocol):
     info: EngineInfo
 
-    def start(self, request: ChatRequest) -> Admission:
-        """Template and tokenize the chat, then make it a running sequence."""
+    def prepare(self, request: ChatRequest) -> list[int]:
+        """Template, tokenize and check a chat as soon as it arrives, before it queues:
+        raise RequestError (e.g. code "context_length_exceeded") for one that cannot run.
+        Optional: the scheduler runs engines without it (scripted test engines)."""
+        ...
+
+    def start(self, request: ChatRequest, prompt: list[int] | None = None) -> Admission:
+        """Make the chat a running sequence; `prompt` is what `prepare` returned."""
         ...
 
     def step(self) -> list[StepOutput]:

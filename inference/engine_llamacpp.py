@@ -11,15 +11,19 @@ from __future__ import annotations
 
 import codecs
 import os
+import secrets
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 from inference.engine import Admission, EngineInfo, StepOutput
-from inference.errors import ModelError, RequestError
-from inference.requests import ChatRequest
+from inference.errors import ModelError
+from inference.prompt_checks import check_logit_bias, check_prompt_fits
+from inference.requests import ChatRequest, SamplingParams
 
 STATE_CACHE_BYTES = 512 << 20
+# llama.cpp seeds are uint32, and 0xFFFFFFFF (LLAMA_DEFAULT_SEED) means "pick one at random".
+SEED_MODULUS = 0xFFFFFFFF
 
 
 @dataclass
@@ -59,7 +63,12 @@ class LlamaCppEngine:
         self._state_cache = llama_cpp.LlamaRAMCache(capacity_bytes=STATE_CACHE_BYTES)
         self._current: _Sequence | None = None
         self.info = EngineInfo(
-            name="llamacpp", device="cpu", model=model_id, batching="sequential", max_batch=1
+            name="llamacpp",
+            device="cpu",
+            model=model_id,
+            batching="sequential",
+            max_batch=1,
+            context_length=self._llm.n_ctx(),
         )
 
     @property
@@ -75,27 +84,34 @@ class LlamaCppEngine:
         # Specials in the template (<|im_start|> …) must become their control tokens.
         return self._llm.tokenize(prompt.encode("utf-8"), add_bos=False, special=True)
 
-    def start(self, request: ChatRequest) -> Admission:
+    def prepare(self, request: ChatRequest) -> list[int]:
+        prompt = self.encode_chat(request.messages)
+        check_prompt_fits(len(prompt), self.info.context_length)
+        check_logit_bias(request.params.logit_bias, self._llm.n_vocab())
+        return prompt
+
+    def start(self, request: ChatRequest, prompt: list[int] | None = None) -> Admission:
         if self._current is not None:
             raise RuntimeError("llama.cpp engine runs one sequence at a time")
-        prompt = self.encode_chat(request.messages)
-        if len(prompt) >= self._llm.n_ctx():
-            raise RequestError(
-                f"the conversation is {len(prompt)} tokens; this model's context holds "
-                f"{self._llm.n_ctx()}",
-                param="messages",
-            )
+        if prompt is None:
+            prompt = self.prepare(request)
         cached = self._restore_longest_prefix(prompt)
         p = request.params
-        if p.seed is not None:
-            self._llm.set_seed(p.seed)
+        # Every request seeds its own draw: a seeded one replays exactly; an unseeded one
+        # must not inherit the previous request's seed.
+        seed = p.seed if p.seed is not None else secrets.randbits(32)
+        self._llm.set_seed(seed % SEED_MODULUS)
         tokens = self._llm.generate(
             prompt,
             temp=p.temperature,
-            top_k=p.top_k,
+            # top_k at or past the vocabulary keeps every token; 0 is llama.cpp's "off".
+            top_k=p.top_k if p.top_k < self._llm.n_vocab() else 0,
             top_p=p.top_p,
             min_p=p.min_p,
             repeat_penalty=p.repetition_penalty,
+            presence_penalty=p.presence_penalty,
+            frequency_penalty=p.frequency_penalty,
+            logits_processor=_logit_bias_processor(p),
             reset=True,
         )
         decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
@@ -164,3 +180,19 @@ class LlamaCppEngine:
     def close(self) -> None:
         self._close_current()
         self._llm.close()
+
+
+def _logit_bias_processor(params: SamplingParams) -> Any:
+    """A llama-cpp-python logits processor adding the request's logit_bias, or None."""
+    if not params.logit_bias:
+        return None
+    import llama_cpp
+
+    tokens = [t for t, _ in params.logit_bias]
+    biases = [b for _, b in params.logit_bias]
+
+    def add_bias(_input_ids: Any, scores: Any) -> Any:
+        scores[tokens] += biases
+        return scores
+
+    return llama_cpp.LogitsProcessorList([add_bias])

@@ -6,15 +6,25 @@ model is upcast to float32, because MLX-CPU's MoE expert matmul (gather_mm) is f
 
 from __future__ import annotations
 
+import json
+import logging
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from inference.engine import Admission, EngineInfo, StepOutput
 from inference.errors import ModelError
+from inference.prompt_checks import check_logit_bias, check_prompt_fits
 from inference.requests import ChatRequest
+
+log = logging.getLogger(__name__)
 
 # Completed conversations whose KV cache is kept for the next turn.
 PROMPT_CACHE_ENTRIES = 16
+# config.json keys that name a model's context window, most specific first.
+CONTEXT_KEYS = ("max_position_embeddings", "max_sequence_length", "seq_length", "n_positions")
+# When the config names none: a window every architecture we load handles.
+FALLBACK_CONTEXT = 4096
 
 
 @dataclass
@@ -22,6 +32,21 @@ class _Sequence:
     request_id: int
     uid: int
     detokenizer: Any
+    sampling: Any  # its SequenceSampling: the random key and any failure of its own
+
+
+def context_length(model_path: str) -> int:
+    """The model's context window from its config.json (nested text_config included)."""
+    try:
+        config = json.loads((Path(model_path) / "config.json").read_text())
+    except (OSError, ValueError):
+        return FALLBACK_CONTEXT
+    for section in (config, config.get("text_config") or {}):
+        for key in CONTEXT_KEYS:
+            value = section.get(key)
+            if isinstance(value, int) and value > 0:
+                return value
+    return FALLBACK_CONTEXT
 
 
 class MlxEngine:
@@ -30,7 +55,6 @@ class MlxEngine:
     def __init__(self, model_path: str, model_id: str) -> None:
         import mlx.core as mx
         from mlx_lm import load
-        from mlx_lm.generate import BatchGenerator
         from mlx_lm.models.cache import LRUPromptCache
 
         self._mx = mx
@@ -41,24 +65,33 @@ class MlxEngine:
             raise ModelError(f"MLX cannot load {model_id}: {e}") from None
         if not gpu:
             self._model.set_dtype(mx.float32)
-        eos = sorted(self._tokenizer.eos_token_ids)
-        self._generator = BatchGenerator(
-            self._model,
-            stop_tokens=[[t] for t in eos],
-            completion_batch_size=64,
-            prefill_batch_size=8,
-            # The model thread's own stream: mlx-lm's module-level one belongs to the importer.
-            stream=mx.default_stream(mx.default_device()),
-        )
+        self._eos = sorted(self._tokenizer.eos_token_ids)
+        self._generator = self._new_generator()
         self._prompt_cache = LRUPromptCache(max_size=PROMPT_CACHE_ENTRIES)
         self._sequences: dict[int, _Sequence] = {}  # by BatchGenerator uid
         self._by_request: dict[int, int] = {}
+        args = getattr(self._model, "args", None)
+        self._vocab = int(getattr(args, "vocab_size", 0) or len(self._tokenizer.vocab))
         self.info = EngineInfo(
             name="mlx",
             device="gpu" if gpu else "cpu",
             model=model_id,
             batching="continuous",
             max_batch=64,
+            context_length=context_length(model_path),
+        )
+
+    def _new_generator(self) -> Any:
+        from mlx_lm.generate import BatchGenerator
+
+        mx = self._mx
+        return BatchGenerator(
+            self._model,
+            stop_tokens=[[t] for t in self._eos],
+            completion_batch_size=64,
+            prefill_batch_size=8,
+            # The model thread's own stream: mlx-lm's module-level one belongs to the importer.
+            stream=mx.default_stream(mx.default_device()),
         )
 
     @property
@@ -73,11 +106,19 @@ class MlxEngine:
         """The chat rendered with the model's own template, as token ids."""
         return list(self._tokenizer.apply_chat_template(messages, add_generation_prompt=True))
 
-    def start(self, request: ChatRequest) -> Admission:
-        from mlx_lm.models.cache import can_trim_prompt_cache, trim_prompt_cache
-        from mlx_lm.sample_utils import make_logits_processors, make_sampler
-
+    def prepare(self, request: ChatRequest) -> list[int]:
         prompt = self.encode_chat(request.messages)
+        check_prompt_fits(len(prompt), self.info.context_length)
+        check_logit_bias(request.params.logit_bias, self._vocab)
+        return prompt
+
+    def start(self, request: ChatRequest, prompt: list[int] | None = None) -> Admission:
+        from mlx_lm.models.cache import can_trim_prompt_cache, trim_prompt_cache
+
+        from inference.engine_mlx_sampling import SequenceSampling
+
+        if prompt is None:
+            prompt = self.prepare(request)
         cache, rest = self._prompt_cache.fetch_nearest_cache("model", prompt)
         if cache is not None and not rest:
             # The whole prompt is cached: re-feed its last token so there are logits to sample.
@@ -87,31 +128,37 @@ class MlxEngine:
             else:
                 cache, rest = None, prompt
         cached = len(prompt) - len(rest)
-        p = request.params
-        sampler = make_sampler(p.temperature, top_p=p.top_p, min_p=p.min_p, top_k=p.top_k)
-        processors = make_logits_processors(
-            repetition_penalty=p.repetition_penalty if p.repetition_penalty != 1.0 else None
-        )
-        if p.seed is not None:
-            self._mx.random.seed(p.seed)
+        sampling = SequenceSampling(request.params)
+        # The answer ends where the context does (finish_reason "length").
+        room = self.info.context_length - len(prompt)
         (uid,) = self._generator.insert(
             [rest],
-            max_tokens=[p.max_tokens],
+            max_tokens=[max(1, min(request.params.max_tokens, room))],
             caches=[cache] if cache is not None else None,
             all_tokens=[prompt[:cached]],
-            samplers=[sampler],
-            logits_processors=[processors],
+            samplers=[sampling.sampler()],
+            logits_processors=[sampling.processors()],
         )
-        self._sequences[uid] = _Sequence(request.id, uid, self._tokenizer.detokenizer)
+        self._sequences[uid] = _Sequence(request.id, uid, self._tokenizer.detokenizer, sampling)
         self._by_request[request.id] = uid
         return Admission(prompt_tokens=len(prompt), cached_tokens=cached)
 
     def step(self) -> list[StepOutput]:
+        try:
+            _, generated = self._generator.next()
+        except Exception:
+            # Not any one sequence's fault (those are caught per sequence): the batch's state
+            # is unknown now, so start a clean generator for the requests still to come.
+            self._reset()
+            raise
         outputs = []
-        _, generated = self._generator.next()
+        failed = []
         for r in generated:
             seq = self._sequences.get(r.uid)
             if seq is None:
+                continue
+            if seq.sampling.failure is not None:
+                failed.append(seq)
                 continue
             if r.finish_reason != "stop":  # the end-of-turn token itself is not shown
                 seq.detokenizer.add_token(r.token)
@@ -124,7 +171,20 @@ class MlxEngine:
                 if r.prompt_cache is not None and r.all_tokens:
                     self._prompt_cache.insert_cache("model", list(r.all_tokens), r.prompt_cache)
                 self._forget(r.uid)
+        for seq in failed:  # ended alone; its neighbours' tokens above are unaffected
+            log.warning("request %s failed: %s", seq.request_id, seq.sampling.failure)
+            self.cancel(seq.request_id)
+            outputs.append(StepOutput(seq.request_id, "", None, "error", seq.sampling.failure))
         return outputs
+
+    def _reset(self) -> None:
+        try:
+            self._generator.close()
+        except Exception:
+            log.exception("closing a failed generator")
+        self._generator = self._new_generator()
+        self._sequences.clear()
+        self._by_request.clear()
 
     def cancel(self, request_id: int) -> None:
         uid = self._by_request.get(request_id)

@@ -12,9 +12,19 @@ class ModelError(FennecError):
 
 
 class RequestError(FennecError):
-    """A request is malformed or asks for something this worker cannot do."""
+    """A request is malformed or asks for something this worker cannot do.
 
-    def __init__(self, message: str, param: str | None = None, status: int = 400) -> None:
+    `status`, `param` and `code` become the HTTP status and OpenAI's error fields.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        param: str | None = None,
+        status: int = 400,
+        code: str | None = None,
+    ) -> None:
         super().__init__(message)
         self.param = param
         self.status = status
+        self.code = code

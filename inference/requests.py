@@ -17,7 +17,11 @@ class SamplingParams:
     top_k: int = 0
     min_p: float = 0.0
     repetition_penalty: float = 1.0
-    seed: int | None = None
+    presence_penalty: float = 0.0
+    frequency_penalty: float = 0.0
+    # (token id, additive bias) pairs; ids are checked against the vocabulary by the engine.
+    logit_bias: tuple[tuple[int, float], ...] = ()
+    seed: int | None = None  # 0 … 2**63-1; each sequence draws from its own random state
     max_tokens: int = 512
     stop: tuple[str, ...] = ()
 
@@ -47,3 +51,5 @@ class TokenEvent:
     cached_tokens: int = 0
     error: str | None = None
     error_is_request: bool = False  # the request itself was at fault (HTTP 400, not 500)
+    error_param: str | None = None  # which request field was at fault, OpenAI's `param`
+    error_code: str | None = None  # OpenAI's `code`, e.g. "context_length_exceeded"

@@ -39,6 +39,13 @@ class _Active:
 
 
 @dataclass(frozen=True)
+class _Pending:
+    request: ChatRequest
+    sink: EventSink
+    prompt: list[int] | None  # the engine's `prepare` result; None for engines without one
+
+
+@dataclass(frozen=True)
 class SchedulerStatus:
     engine: EngineInfo
     active_requests: int
@@ -84,7 +91,7 @@ class Scheduler:
         self._max_batch = max(1, max_batch)
         self._pacing_s = max(0.0, pacing_s)
         self._inbox: queue.Queue = queue.Queue()
-        self._pending: deque[tuple[ChatRequest, EventSink]] = deque()
+        self._pending: deque[_Pending] = deque()
         self._active: dict[int, _Active] = {}
         self._engine: Engine | None = None
         self._ready = threading.Event()
@@ -201,38 +208,47 @@ class Scheduler:
 
     def _handle(self, item: tuple) -> None:
         if item[0] == "submit":
-            self._pending.append((item[1], item[2]))
+            self._prepare(item[1], item[2])
         elif item[0] == "cancel":
             request_id = item[1]
             for entry in list(self._pending):
-                if entry[0].id == request_id:
+                if entry.request.id == request_id:
                     self._pending.remove(entry)
-                    _send(entry[1], TokenEvent(request_id, "", "cancelled"))
+                    _send(entry.sink, TokenEvent(request_id, "", "cancelled"))
             active = self._active.get(request_id)
             if active is not None and self._engine is not None:
                 self._engine.cancel(request_id)
                 self._finish(active, "", "cancelled")
 
+    def _prepare(self, request: ChatRequest, sink: EventSink) -> None:
+        """Check a request as it arrives, so one that can never run (too long for the
+        context, a token id past the vocabulary) is refused now, not after a queue."""
+        prepare = getattr(self._engine, "prepare", None)  # scripted test engines have none
+        prompt = None
+        if prepare is not None:
+            try:
+                prompt = prepare(request)
+            except Exception as e:
+                _send(sink, _start_failure(request, e))
+                return
+        self._pending.append(_Pending(request, sink, prompt))
+
     def _admit(self, engine: Engine) -> None:
         limit = min(self._max_batch, engine.info.max_batch)
         while self._pending and engine.running() < limit:
-            request, sink = self._pending.popleft()
+            entry = self._pending.popleft()
+            request = entry.request
             try:
-                admission = engine.start(request)
-            except FennecError as e:
-                bad_request = isinstance(e, RequestError)
-                _send(
-                    sink,
-                    TokenEvent(request.id, "", "error", error=str(e), error_is_request=bad_request),
-                )
-                continue
+                if entry.prompt is None:
+                    admission = engine.start(request)
+                else:
+                    admission = engine.start(request, entry.prompt)
             except Exception as e:
-                log.exception("could not start request %s", request.id)
-                _send(sink, TokenEvent(request.id, "", "error", error=f"could not start: {e}"))
+                _send(entry.sink, _start_failure(request, e))
                 continue
             self._active[request.id] = _Active(
                 request,
-                sink,
+                entry.sink,
                 StopStringFilter(request.params.stop),
                 prompt_tokens=admission.prompt_tokens,
                 cached_tokens=admission.cached_tokens,
@@ -244,7 +260,9 @@ class Scheduler:
             return
         active.completion_tokens += 1
         text, stopped = active.stops.feed(output.text)
-        if stopped:
+        if output.finish_reason == "error":  # this sequence alone failed; the engine dropped it
+            self._finish(active, text, "error", output.error or "generation failed")
+        elif stopped:
             engine.cancel(output.request_id)
             self._finish(active, text, "stop")
         elif output.finish_reason is not None:
@@ -274,6 +292,24 @@ class Scheduler:
             except Exception:
                 log.exception("cancel after failure")
             self._finish(active, "", "error", message)
+
+
+def _start_failure(request: ChatRequest, e: Exception) -> TokenEvent:
+    """The final event of a request that could not start: a 400 if it was at fault."""
+    if isinstance(e, RequestError):
+        return TokenEvent(
+            request.id,
+            "",
+            "error",
+            error=str(e),
+            error_is_request=True,
+            error_param=e.param,
+            error_code=e.code,
+        )
+    if isinstance(e, FennecError):
+        return TokenEvent(request.id, "", "error", error=str(e))
+    log.exception("could not start request %s", request.id)
+    return TokenEvent(request.id, "", "error", error=f"could not start: {e}")
 
 
 def _send(sink: EventSink, event: TokenEvent) -> None:

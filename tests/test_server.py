@@ -32,7 +32,7 @@ def http(worker):
 
 def _chat(**extra) -> dict:
     return {
-        "model": "x",
+        "model": "default",
         "messages": [{"role": "user", "content": "Hello"}],
         "max_tokens": 8,
         "temperature": 0,

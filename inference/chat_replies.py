@@ -1,0 +1,115 @@
+"""Turning a request's token events into an HTTP answer: one JSON body, or an SSE stream.
+
+Both watch the connection while they wait: a client that hangs up, queued or running,
+streaming or not, has its request cancelled at once, so its slot goes to someone else.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+
+from fastapi.responses import JSONResponse
+from starlette.types import Receive
+
+from inference.event_relay import COALESCE_S, EventRelay
+from inference.http_errors import error_response
+from inference.openai_replies import chunk, completion, error_body, error_type, event_error
+from inference.requests import TokenEvent
+from inference.scheduler import Scheduler
+
+
+@dataclass(frozen=True)
+class Reply:
+    """What an answer needs to know about the request it answers."""
+
+    scheduler: Scheduler
+    request_id: int
+    completion_id: str  # "chatcmpl-…"
+    model: str
+    events: EventRelay
+
+
+async def wait_for_disconnect(receive: Receive) -> None:
+    """Return when the client hangs up (the body was read already, so only that can come)."""
+    while (await receive())["type"] != "http.disconnect":
+        pass
+
+
+async def _next_events(reply: Reply, hangup: asyncio.Future) -> list[TokenEvent] | None:
+    """The next events, or None if the client hung up first."""
+    take = asyncio.ensure_future(reply.events.take())
+    done, _ = await asyncio.wait({take, hangup}, return_when=asyncio.FIRST_COMPLETED)
+    if take in done:
+        return take.result()
+    take.cancel()
+    return None
+
+
+async def collect(reply: Reply, receive: Receive) -> JSONResponse:
+    """The whole answer as one chat.completion body."""
+    hangup = asyncio.ensure_future(wait_for_disconnect(receive))
+    parts: list[str] = []
+    try:
+        while True:
+            batch = await _next_events(reply, hangup)
+            if batch is None:
+                reply.scheduler.cancel(reply.request_id)
+                return error_response(499, "client disconnected")
+            for event in batch:
+                parts.append(event.text)
+                if event.finish_reason == "error":
+                    status, body = event_error(event)
+                    return JSONResponse(body, status_code=status)
+                if event.finish_reason is not None:
+                    body = completion(reply.completion_id, reply.model, "".join(parts), event)
+                    return JSONResponse(body)
+    finally:
+        hangup.cancel()
+
+
+def _sse_line(body: dict) -> str:
+    return f"data: {json.dumps(body, ensure_ascii=False)}\n\n"
+
+
+async def stream(reply: Reply, receive: Receive, include_usage: bool) -> AsyncIterator[str]:
+    """The answer as server-sent chat.completion.chunk events, ending with [DONE]."""
+    rid, model = reply.completion_id, reply.model
+    hangup = asyncio.ensure_future(wait_for_disconnect(receive))
+    finished = False
+    try:
+        yield _sse_line(chunk(rid, model, {"role": "assistant", "content": ""}))
+        while not finished:
+            batch = await _next_events(reply, hangup)
+            if batch is None:
+                return  # the finally below frees the slot
+            text = "".join(e.text for e in batch)
+            last = batch[-1]
+            if last.finish_reason == "error":
+                finished = True
+                if text:
+                    yield _sse_line(chunk(rid, model, {"content": text}))
+                status, _ = event_error(last)
+                kind = error_type(status)
+                yield _sse_line(
+                    error_body(
+                        last.error or "generation failed", kind, last.error_param, last.error_code
+                    )
+                )
+                break
+            if text:
+                yield _sse_line(chunk(rid, model, {"content": text}))
+            if last.finish_reason is not None:
+                finished = True
+                yield _sse_line(chunk(rid, model, {}, last.finish_reason))
+                if include_usage:
+                    yield _sse_line(chunk(rid, model, {}, usage_of=last))
+            else:
+                await asyncio.sleep(COALESCE_S)  # let fast engines' tokens gather
+        yield "data: [DONE]\n\n"
+    finally:
+        hangup.cancel()
+        if not finished:  # the client went away: free the slot now
+            reply.scheduler.cancel(reply.request_id)

@@ -1,0 +1,35 @@
+"""Checks both engines run on a tokenized request before it may queue.
+
+The context rule (documented in the README): the prompt alone must leave room for at least
+one answer token; the answer is then cut where the context ends (finish_reason "length"),
+whatever `max_tokens` asked for. Checking prompt + max_tokens instead, as OpenAI does,
+would refuse the many clients that send a generous max_tokens with every request.
+"""
+
+from __future__ import annotations
+
+from inference.errors import RequestError
+
+CONTEXT_LENGTH_EXCEEDED = "context_length_exceeded"
+
+
+def check_prompt_fits(prompt_tokens: int, context_length: int) -> None:
+    """RequestError (OpenAI's context_length_exceeded) if the prompt fills the context."""
+    if context_length and prompt_tokens >= context_length:
+        raise RequestError(
+            f"This model's maximum context length is {context_length} tokens. However, your "
+            f"messages resulted in {prompt_tokens} tokens. Please reduce the length of the "
+            "messages.",
+            param="messages",
+            code=CONTEXT_LENGTH_EXCEEDED,
+        )
+
+
+def check_logit_bias(bias: tuple[tuple[int, float], ...], vocab_size: int) -> None:
+    """RequestError naming the first token id that is not in the vocabulary."""
+    for token, _ in bias:
+        if not 0 <= token < vocab_size:
+            raise RequestError(
+                f"logit_bias: token id {token} is not in the vocabulary (0 … {vocab_size - 1})",
+                param="logit_bias",
+            )
