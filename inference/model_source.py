@@ -18,6 +18,7 @@ from inference.errors import ModelError
 
 ENGINES = ("auto", "mlx", "llamacpp")
 _HF_ID = re.compile(r"^[A-Za-z0-9][\w.\-]*/[\w.\-]+$")
+_SPLIT_GGUF = re.compile(r"-\d{5}-of-\d{5}$")  # llama.cpp's split files: load the first part
 GGUF_MAGIC = b"GGUF"
 
 
@@ -43,7 +44,32 @@ def resolve(model: str, download: bool = True) -> ModelFiles:
 
 
 def download_hf(repo_id: str) -> Path:
-    """Download (or resume) a Hugging Face model snapshot, showing progress on the terminal."""
+    """Download (or resume) a Hugging Face model snapshot, showing progress on the terminal.
+
+    A GGUF repo usually holds every quantisation of a model (over 100 GB for a 30B one), so one
+    with several GGUF files is refused with the list: the user names one, or uses the catalog.
+    """
+    from inference.hub_download import DownloadError, list_files
+
+    try:
+        listed = [f.path for f in list_files(repo_id)]
+    except DownloadError as e:
+        raise ModelError(f"could not download {repo_id}: {e}") from None
+    ggufs = sorted(p for p in listed if p.endswith(".gguf") and not _SPLIT_GGUF.search(p[:-5]))
+    splits = sorted(
+        {
+            _SPLIT_GGUF.sub("", p[:-5])
+            for p in listed
+            if p.endswith(".gguf") and _SPLIT_GGUF.search(p[:-5])
+        }
+    )
+    if len(ggufs) + len(splits) > 1:
+        shown = ", ".join((ggufs + splits)[:6]) + (" …" if len(ggufs) + len(splits) > 6 else "")
+        raise ModelError(
+            f"{repo_id} holds {len(ggufs) + len(splits)} GGUF files (one per quantisation: "
+            f"{shown}); Fennec downloads one. Pick one with `fennec models download` (the "
+            "catalog), or download that file and give its path."
+        )
     try:
         from huggingface_hub import snapshot_download
 
@@ -68,11 +94,9 @@ def inspect_local(path: Path, model_id: str | None = None) -> ModelFiles:
             )
         check_gguf(path)
         return ModelFiles(model_id, None, path)
-    ggufs = sorted(path.glob("*.gguf"))
-    gguf_file = None
-    if ggufs:
-        check_gguf(ggufs[0])
-        gguf_file = ggufs[0]
+    gguf_file = _the_gguf_in(path)
+    if gguf_file is not None:
+        check_gguf(gguf_file)
     has_weights = any(path.glob("*.safetensors"))
     mlx_dir = None
     if has_weights or ((path / "config.json").exists() and gguf_file is None):
@@ -83,6 +107,20 @@ def inspect_local(path: Path, model_id: str | None = None) -> ModelFiles:
             f"{path} holds no model: expected config.json with *.safetensors (MLX) or a .gguf file"
         )
     return ModelFiles(model_id, mlx_dir, gguf_file)
+
+
+def _the_gguf_in(folder: Path) -> Path | None:
+    """The one GGUF model in a folder (the first part of a split one); several is ambiguous."""
+    ggufs = sorted(folder.glob("*.gguf"))
+    whole = [g for g in ggufs if not _SPLIT_GGUF.search(g.stem)]
+    first_parts = [g for g in ggufs if re.search(r"-00001-of-\d{5}$", g.stem)]
+    candidates = whole + first_parts
+    if len(candidates) > 1:
+        names = ", ".join(c.name for c in candidates)
+        raise ModelError(
+            f"{folder} holds {len(candidates)} GGUF models ({names}); give the file to load"
+        )
+    return candidates[0] if candidates else None
 
 
 def check_mlx_folder(path: Path) -> None:
@@ -149,25 +187,81 @@ def metal_available() -> bool:
         return False
 
 
+@dataclass(frozen=True)
+class EngineChoice:
+    engine: str  # "mlx" or "llamacpp"
+    reason: str  # one line for the status bar: which engine runs, and why
+
+
 def choose_engine(files: ModelFiles, requested: str = "auto") -> str:
-    """Pick "mlx" or "llamacpp": Metal → MLX, otherwise llama.cpp; the model's format can force it."""
+    return pick_engine(files, requested).engine
+
+
+def pick_engine(files: ModelFiles, requested: str = "auto") -> EngineChoice:
+    """Metal → MLX, otherwise llama.cpp; the model's format can force it. `auto` never runs
+    MLX on a CPU for a user (6–15× slower than llama.cpp): it says what to do instead."""
     if requested not in ENGINES:
         raise ModelError(f"unknown engine {requested!r}; choose one of {', '.join(ENGINES)}")
+    metal = metal_available()
     if requested == "mlx":
         if files.mlx_dir is None:
             raise ModelError(
                 f"{files.model_id} has no MLX weights (a GGUF file needs --engine llamacpp)"
             )
-        return "mlx"
+        where = "the Metal GPU" if metal else "the CPU (slow: llama.cpp with a GGUF is faster)"
+        return EngineChoice("mlx", f"MLX on {where}, as chosen in settings")
     if requested == "llamacpp":
         if files.gguf_file is None:
             raise ModelError(
                 f"{files.model_id} has no GGUF file; llama.cpp needs one (or use --engine mlx)"
             )
-        return "llamacpp"
-    if files.mlx_dir is not None and (metal_available() or files.gguf_file is None):
-        return "mlx"
-    return "llamacpp"
+        return EngineChoice("llamacpp", "llama.cpp on the CPU, as chosen in settings")
+    if metal and files.mlx_dir is not None:
+        return EngineChoice("mlx", "MLX on the Metal GPU (auto: Apple Silicon)")
+    if files.gguf_file is not None:
+        why = "no Metal GPU here" if not metal else "the model is a GGUF file"
+        return EngineChoice("llamacpp", f"llama.cpp on the CPU (auto: {why})")
+    raise ModelError(mlx_without_metal_advice(files))
+
+
+def mlx_without_metal_advice(files: ModelFiles) -> str:
+    """What to do with MLX-only weights on a machine without Metal: the catalog's GGUF of the
+    same model when there is one, else the ways out."""
+    from inference.catalog import find_by_repo, human_size, load_catalog
+
+    head = (
+        f"{files.model_id} has only MLX weights, and this machine has no Metal GPU: MLX would "
+        "run on the CPU, 6–15× slower than llama.cpp. "
+    )
+    for repo in _repo_hints(files):
+        found = find_by_repo(load_catalog(), repo)
+        if found is None:
+            continue
+        model, _ = found
+        gguf = model.variants_for("llamacpp")
+        if gguf:
+            v = min(gguf, key=lambda v: v.approx_bytes)
+            return head + (
+                f"Fennec's catalog has the same model for llama.cpp: {model.name} {v.quant} "
+                f"({human_size(v.approx_bytes)}, {v.files[0].name}). Download it with "
+                f"`fennec models download {model.id}` or from the model picker."
+            )
+    return head + (
+        "Use a GGUF build of the same model (llama.cpp), or set the engine to mlx to run "
+        "it on the CPU anyway."
+    )
+
+
+def _repo_hints(files: ModelFiles) -> list[str]:
+    """Hub repo ids this model may have come from: the id itself, Fennec's model folder
+    (org--name) or huggingface_hub's cache (models--org--name)."""
+    hints = [files.model_id] if _HF_ID.match(files.model_id) else []
+    if files.mlx_dir is not None:
+        for part in reversed(files.mlx_dir.resolve().parts):
+            name = part.removeprefix("models--")
+            if name.count("--") == 1:
+                hints.append(name.replace("--", "/"))
+    return hints
 
 
 def load_engine(files: ModelFiles, engine: str):

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import TextIO
 
 from inference.errors import FennecError
-from inference.model_source import choose_engine, load_engine, resolve
+from inference.model_source import load_engine, pick_engine, resolve
 from inference.scheduler import Scheduler
 from inference.server import LOOPBACK_HOSTS, create_app
 
@@ -42,17 +42,6 @@ def write_secret_file(path: Path, secret: str) -> None:
         os.close(fd)
 
 
-def exposure_warning(host: str) -> str | None:
-    """What to tell someone who binds beyond loopback (the token is required all the same)."""
-    if host in LOOPBACK_HOSTS:
-        return None
-    return (
-        f"fennec: warning: listening on {host}: other machines on the network can reach this "
-        "worker; every request still needs the bearer token, and the API is plain HTTP "
-        "(use a TLS proxy to leave this machine)"
-    )
-
-
 def _bind(host: str, port: int) -> socket.socket:
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
@@ -69,8 +58,10 @@ def serve(options: ServeOptions, out: TextIO = sys.stdout, err: TextIO = sys.std
 
     try:
         files = resolve(options.model)
-        engine = choose_engine(files, options.engine)
-        scheduler = Scheduler(lambda: load_engine(files, engine), max_batch=options.max_batch)
+        choice = pick_engine(files, options.engine)
+        scheduler = Scheduler(
+            lambda: load_engine(files, choice.engine), max_batch=options.max_batch
+        )
         info = scheduler.start()
     except FennecError as e:
         print(f"fennec: error: {e}", file=err, flush=True)
@@ -83,9 +74,6 @@ def serve(options: ServeOptions, out: TextIO = sys.stdout, err: TextIO = sys.std
         )
         scheduler.stop()
         return 2
-    warning = exposure_warning(options.host)
-    if warning:
-        print(warning, file=err, flush=True)
     token = secrets.token_urlsafe(32)
     if options.token_file is not None:
         write_secret_file(options.token_file, token)
@@ -104,7 +92,8 @@ def serve(options: ServeOptions, out: TextIO = sys.stdout, err: TextIO = sys.std
         scheduler,
         token,
         extra_hosts=extra,
-        status_extras=[loop.status_extra] if loop else [],
+        status_extras=[lambda: {"engine_reason": choice.reason}]
+        + ([loop.status_extra] if loop else []),
         set_preset=loop.set_preset if loop else None,
     )
     server = uvicorn.Server(
@@ -120,7 +109,7 @@ def serve(options: ServeOptions, out: TextIO = sys.stdout, err: TextIO = sys.std
         if server.started:
             print(
                 f"fennec: serving {info.model} on {url} (engine {info.name}, {info.device}, "
-                f"{info.batching} batching); {where_token}",
+                f"{info.batching} batching; {choice.reason}); {where_token}",
                 file=out,
                 flush=True,
             )

@@ -7,8 +7,10 @@ import shutil
 
 import pytest
 
+from inference import model_source
 from inference.errors import ModelError
-from inference.model_source import choose_engine, load_engine, resolve
+from inference.model_source import EngineChoice, choose_engine, load_engine, pick_engine, resolve
+from tests.fake_hub import FakeHub
 
 
 @pytest.fixture
@@ -118,3 +120,65 @@ def test_weights_that_do_not_fit_the_config(model_copy):
     (model_copy / "config.json").write_text(json.dumps(config))
     with pytest.raises(ModelError, match="MLX cannot load"):
         load_engine(resolve(str(model_copy)), "mlx")
+
+
+# -- honest engine choice -------------------------------------------------------------------------
+def _mlx_only(tiny_model, folder):
+    shutil.copytree(tiny_model, folder)
+    (folder / "model-f32.gguf").unlink()
+    return folder
+
+
+def test_auto_never_runs_mlx_on_a_cpu_and_offers_the_catalogs_gguf(tiny_model, tmp_path):
+    folder = _mlx_only(tiny_model, tmp_path / "models" / "mlx-community--Qwen3-30B-A3B-4bit")
+    with pytest.raises(ModelError) as e:
+        pick_engine(resolve(str(folder)), "auto")
+    message = str(e.value)
+    assert "only MLX weights" in message and "no Metal GPU" in message
+    assert "Qwen3-30B-A3B-Q4_K_M.gguf" in message
+    assert "fennec models download qwen3-30b-a3b" in message
+
+
+def test_an_unknown_mlx_only_model_says_what_to_do(tiny_model, tmp_path):
+    folder = _mlx_only(tiny_model, tmp_path / "my-model")
+    with pytest.raises(ModelError, match="GGUF build of the same model.*engine to mlx"):
+        pick_engine(resolve(str(folder)), "auto")
+
+
+def test_the_engine_choice_names_its_reason(tiny_model, tmp_path, monkeypatch):
+    files = resolve(str(tiny_model))
+    choice = pick_engine(files, "auto")
+    assert choice.engine == "llamacpp" and "no Metal GPU" in choice.reason
+    assert "CPU" in pick_engine(files, "mlx").reason  # chosen by hand: runs, and says it is slow
+    monkeypatch.setattr(model_source, "metal_available", lambda: True)
+    assert pick_engine(files, "auto") == EngineChoice(
+        "mlx", "MLX on the Metal GPU (auto: Apple Silicon)"
+    )
+    mlx_only = resolve(str(_mlx_only(tiny_model, tmp_path / "m")))
+    assert pick_engine(mlx_only, "auto").engine == "mlx"
+
+
+# -- which GGUF in a folder -----------------------------------------------------------------------
+def test_a_folder_with_several_ggufs_is_ambiguous(tiny_gguf, tmp_path):
+    for name in ("model-Q4_K_M.gguf", "model-Q8_0.gguf"):
+        shutil.copy(tiny_gguf, tmp_path / name)
+    with pytest.raises(ModelError, match="holds 2 GGUF models .*model-Q4_K_M.gguf"):
+        resolve(str(tmp_path))
+
+
+def test_a_split_gguf_loads_from_its_first_part(tiny_gguf, tmp_path):
+    shutil.copy(tiny_gguf, tmp_path / "model-00001-of-00002.gguf")
+    (tmp_path / "model-00002-of-00002.gguf").write_bytes(b"GGUF rest")
+    assert resolve(str(tmp_path)).gguf_file == tmp_path / "model-00001-of-00002.gguf"
+
+
+def test_a_hub_repo_of_many_quantisations_is_not_downloaded_whole(monkeypatch):
+    hub = FakeHub({"org/Big-GGUF": {f"Big-{q}.gguf": b"GGUF" for q in ("Q4_K_M", "Q8_0", "F16")}})
+    monkeypatch.setenv("HF_ENDPOINT", hub.start())
+    monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
+    try:
+        with pytest.raises(ModelError, match="holds 3 GGUF files .*Big-Q4_K_M.gguf.*downloads one"):
+            resolve("org/Big-GGUF")
+        assert hub.file_gets() == []
+    finally:
+        hub.stop()
