@@ -42,6 +42,17 @@ def write_secret_file(path: Path, secret: str) -> None:
         os.close(fd)
 
 
+def exposure_warning(host: str) -> str | None:
+    """What to tell someone who binds beyond loopback (the token is required all the same)."""
+    if host in LOOPBACK_HOSTS:
+        return None
+    return (
+        f"fennec: warning: listening on {host}: other machines on the network can reach this "
+        "worker; every request still needs the bearer token, and the API is plain HTTP "
+        "(use a TLS proxy to leave this machine)"
+    )
+
+
 def _bind(host: str, port: int) -> socket.socket:
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
@@ -74,6 +85,9 @@ def serve(options: ServeOptions, out: TextIO = sys.stdout, err: TextIO = sys.std
         )
         scheduler.stop()
         return 2
+    warning = exposure_warning(options.host)
+    if warning:
+        print(warning, file=err, flush=True)
     token = secrets.token_urlsafe(32)
     if options.token_file is not None:
         write_secret_file(options.token_file, token)
