@@ -117,6 +117,9 @@ def build_parser() -> argparse.ArgumentParser:
     from app import history_cli
 
     history_cli.add_parser(sub)
+    from app import models_cli
+
+    models_cli.add_parser(sub)
     return parser
 
 
@@ -161,6 +164,10 @@ def main(argv: list[str] | None = None) -> int:
         from app import history_cli
 
         return history_cli.run(args)
+    if args.command == "models":
+        from app import models_cli
+
+        return models_cli.run(args)
     if args.command == "bench":
         if args.bench_command == "engine":
             from inference.bench_engine import run_engine_bench

@@ -175,13 +175,13 @@ def check_fit(
     usable_ram = int(ram_bytes * USABLE_RAM_FRACTION)
     if need_ram > usable_ram:
         least = need_ram / USABLE_RAM_FRACTION
+        smaller = "a smaller model" if variant.bits <= 4 else "its 4-bit file or a smaller model"
         return FitVerdict(
             False,
-            f"{variant.quant} needs about {human_size(need_ram)} of memory to run "
-            f"({human_size(total_bytes)} of weights plus working space); this machine has "
-            f"{human_size(ram_bytes)}, enough for models up to {human_size(usable_ram)} in all. "
-            f"Pick a smaller model or a 4-bit file (it needs a machine with "
-            f"{human_size(least)} or more).",
+            f"{variant.quant} needs about {memory_size(need_ram)} of memory to run "
+            f"({memory_size(total_bytes)} of weights plus working space); this machine has "
+            f"{memory_size(ram_bytes)}, enough for models up to {memory_size(usable_ram)} in all. "
+            f"Pick {smaller}; this one wants a machine with {memory_size(least)} or more.",
         )
     to_fetch = max(total_bytes - have_bytes, 0)
     if to_fetch + DISK_MARGIN_BYTES > free_disk_bytes:
@@ -191,6 +191,11 @@ def check_fit(
             f"{human_size(free_disk_bytes)} free. Free some space and try again.",
         )
     return FitVerdict(True, "")
+
+
+def memory_size(n: float) -> str:
+    """Memory in binary units, as RAM is sold and shown ("16 GB" is 16 GiB)."""
+    return f"{n / GIB:.1f} GB"
 
 
 def human_size(n: float) -> str:

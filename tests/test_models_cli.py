@@ -1,0 +1,84 @@
+"""`fennec models list|download|delete` against the real catalog and a local fake Hub."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+
+from app.cli import main
+from tests.fake_hub import FakeHub
+
+OLMOE_REPO = "allenai/OLMoE-1B-7B-0125-Instruct-GGUF"
+Q8 = "OLMoE-1B-7B-0125-Instruct-Q8_0.gguf"
+Q4 = "OLMoE-1B-7B-0125-Instruct-Q4_K_M.gguf"
+FILES = {
+    Q4: hashlib.sha256(b"q4").digest() * 2000,  # not the catalog's Q4: its SHA-256 differs
+    Q8: hashlib.sha256(b"q8").digest() * 4000,
+    "OLMoE-1B-7B-0125-Instruct-F16.gguf": hashlib.sha256(b"f16").digest() * 8000,
+}
+
+
+@pytest.fixture
+def hub(monkeypatch):
+    fake = FakeHub({OLMOE_REPO: dict(FILES)})
+    monkeypatch.setenv("HF_ENDPOINT", fake.start())
+    monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
+    yield fake
+    fake.stop()
+
+
+def test_list_shows_exact_files_and_sizes(capsys):
+    assert main(["models", "list"]) == 0
+    out = capsys.readouterr().out
+    assert "qwen3-30b-a3b:llamacpp:Q4_K_M" in out and "Qwen3-30B-A3B-Q4_K_M.gguf" in out
+    assert "18.6 GB" in out and "Q8_0 (8-bit), 32.5 GB" in out
+    assert "mlx-community/" not in out  # no Metal here: llama.cpp's files only
+    assert "not downloaded" in out
+    assert main(["models", "list", "--all", "--sources"]) == 0
+    out = capsys.readouterr().out
+    assert "mlx-community/Qwen3-30B-A3B-8bit" in out and "checked: " in out
+
+
+def test_download_fetches_one_file_and_delete_removes_it(hub, capsys):
+    assert main(["models", "download", "olmoe-1b-7b", "--bits", "8"]) == 0
+    out = capsys.readouterr().out
+    assert hub.file_gets() == [Q8]
+    assert "ready: " in out and out.strip().splitlines()[-2].endswith(Q8)
+    assert main(["models", "list"]) == 0
+    assert "downloaded: " in capsys.readouterr().out
+    path = Path(out.strip().splitlines()[-2].removeprefix("ready: "))
+    assert path.read_bytes() == FILES[Q8]
+    assert main(["models", "delete", "olmoe-1b-7b:llamacpp:Q8_0"]) == 0
+    # the file (128,000 bytes) and its small manifest
+    assert "deleted olmoe-1b-7b:llamacpp:Q8_0 (128.3 kB freed)" in capsys.readouterr().out
+    assert not path.exists()
+    assert main(["models", "delete", "olmoe-1b-7b", "--bits", "8"]) == 1
+    assert "is not downloaded" in capsys.readouterr().err
+
+
+def test_a_file_that_is_not_the_catalogs_is_refused(hub, capsys):
+    assert main(["models", "download", "olmoe-1b-7b"]) == 1
+    assert "not the file Fennec's catalog names" in capsys.readouterr().err
+    assert hub.file_gets() == []
+
+
+def test_too_little_memory_stops_before_the_download(hub, capsys, monkeypatch):
+    import app.model_store
+
+    monkeypatch.setattr(
+        app.model_store.psutil, "virtual_memory", lambda: SimpleNamespace(total=2**30)
+    )
+    assert main(["models", "download", "olmoe-1b-7b", "--bits", "8"]) == 1
+    assert "needs about" in capsys.readouterr().err
+    assert hub.file_gets() == []
+    assert main(["models", "download", "olmoe-1b-7b", "--bits", "8", "--force"]) == 0
+
+
+def test_unknown_model_and_missing_quantisation_are_named(capsys):
+    assert main(["models", "download", "nope"]) == 1
+    assert "no model 'nope' in the catalog; choose one of olmoe-1b-7b" in capsys.readouterr().err
+    assert main(["models", "download", "gpt-oss-20b", "--bits", "8"]) == 1
+    assert "gpt-oss 20B has no 8-bit download for llamacpp" in capsys.readouterr().err
