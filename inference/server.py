@@ -67,7 +67,7 @@ def create_app(
     async def models() -> dict:
         return {"object": "list", "data": [model_object(model_id)]}
 
-    @app.get("/v1/models/{model}", responses=error_responses(401, 403, 404))
+    @app.get("/v1/models/{model:path}", responses=error_responses(401, 403, 404))
     async def model(model: str):
         if model != model_id and model not in MODEL_ALIASES:
             return error_response(

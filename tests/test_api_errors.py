@@ -1,0 +1,196 @@
+"""Issue 9, items 4, 6, 7 and 8 on a real worker of each engine: whatever a client sends, the
+answer is an OpenAI-shaped error naming what was wrong, never a 500 or a plain-text body."""
+
+from __future__ import annotations
+
+import json
+import socket
+from urllib.parse import urlsplit
+
+import httpx
+import pytest
+
+from inference.worker_process import start_worker
+
+
+@pytest.fixture(scope="module", params=["mlx", "llamacpp"])
+def worker(request, tiny_model):
+    w = start_worker(
+        str(tiny_model), request.param, extra_args=("--max-batch", "4", "--no-governor")
+    )
+    yield w
+    w.stop()
+
+
+@pytest.fixture
+def http(worker):
+    with httpx.Client(
+        base_url=worker.base_url, timeout=60, headers={"Authorization": f"Bearer {worker.token}"}
+    ) as c:
+        yield c
+
+
+def _chat(**extra) -> dict:
+    return {"messages": [{"role": "user", "content": "Hello"}], "max_tokens": 4, **extra}
+
+
+def assert_openai_error(r: httpx.Response, status: int, param: str | None = None) -> dict:
+    assert r.status_code == status, r.text
+    assert r.headers["content-type"].startswith("application/json")
+    err = r.json()["error"]
+    assert set(err) == {"message", "type", "param", "code"}
+    assert isinstance(err["message"], str) and err["message"]
+    assert err["param"] == param
+    return err
+
+
+def _post_raw(http: httpx.Client, path: str, body: bytes) -> httpx.Response:
+    return http.post(path, content=body, headers={"Content-Type": "application/json"})
+
+
+def test_unknown_route_and_wrong_method_are_openai_shaped(http):
+    assert_openai_error(http.get("/nothing-here"), 404)
+    assert_openai_error(http.delete("/models"), 405)
+    err = assert_openai_error(http.get("/chat/completions"), 405)
+    assert err["type"] == "invalid_request_error"
+
+
+@pytest.mark.parametrize(
+    ("body", "param"),
+    [
+        (b"\xff\xfe{not utf-8", None),
+        (b"[" * 100_000 + b"]" * 100_000, None),  # deeper than the JSON parser recurses
+        (b'{"max_tokens": ' + b"9" * 5000 + b"}", None),  # past Python's int-digits limit
+        (
+            json.dumps({"messages": [{"role": {"x": 1}, "content": "x"}]}).encode(),
+            "messages[0].role",
+        ),
+        (
+            json.dumps({"messages": [{"role": ["user"], "content": "x"}]}).encode(),
+            "messages[0].role",
+        ),
+        (b'{"messages": [{"role": "user", "content": "\\ud800"}]}', "messages[0].content"),
+        (json.dumps(_chat(seed=-1)).encode(), "seed"),
+        (json.dumps(_chat(seed=2**64)).encode(), "seed"),
+        (b'{"messages": [{"role": "user", "content": "x"}], "temperature": NaN}', "temperature"),
+        (json.dumps(_chat(logprobs=True)).encode(), "logprobs"),
+        (json.dumps(_chat(top_logprobs=3)).encode(), "top_logprobs"),
+        (json.dumps(_chat(tools=[{"type": "function"}])).encode(), "tools"),
+        (json.dumps(_chat(response_format={"type": "json_object"})).encode(), "response_format"),
+        (json.dumps(_chat(logit_bias={"abc": 1})).encode(), "logit_bias"),
+        (json.dumps(_chat(logit_bias={"1": 500})).encode(), "logit_bias"),
+        (json.dumps(_chat(logit_bias={"99999999": 1})).encode(), "logit_bias"),  # past the vocab
+        (json.dumps(_chat(stream_options={"include_usage": "yes"})).encode(), "stream_options"),
+    ],
+)
+def test_malformed_chat_bodies_get_400_naming_the_field(http, body, param):
+    err = assert_openai_error(_post_raw(http, "/chat/completions", body), 400, param)
+    assert err["type"] == "invalid_request_error"
+
+
+@pytest.mark.parametrize(
+    "body",
+    [b"\xff", b"[" * 100_000, b'{"paused": {"role": {}}}', b'["paused"]', b'"x"', b"{}"],
+)
+def test_malformed_pause_bodies_get_400(http, body):
+    r = _post_raw(http, "/fennec/pause", body)
+    assert_openai_error(r, 400, None if body in (b"\xff", b"[" * 100_000) else "paused")
+
+
+def test_harmless_values_of_unsupported_parameters_are_accepted(http):
+    body = _chat(
+        logprobs=False, tools=[], tool_choice="none", response_format={"type": "text"}, n=1
+    )
+    r = http.post("/chat/completions", json=body | {"user": "someone", "metadata": {"a": "b"}})
+    assert r.status_code == 200, r.text
+
+
+def test_models_by_id_and_unknown_model(http, worker):
+    assert http.get(f"/models/{worker.model}").json()["id"] == worker.model
+    assert http.get("/models/default").json()["id"] == worker.model
+    err = assert_openai_error(http.get("/models/gpt-4o"), 404, "model")
+    assert err["code"] == "model_not_found"
+    err = assert_openai_error(
+        http.post("/chat/completions", json=_chat(model="gpt-4o")), 404, "model"
+    )
+    assert err["code"] == "model_not_found"
+    for model in (worker.model, "default", None):
+        body = _chat() if model is None else _chat(model=model)
+        assert http.post("/chat/completions", json=body).status_code == 200
+
+
+def test_logit_bias_is_applied(http, tiny_model):
+    """+100 on one token makes greedy decoding repeat exactly that token."""
+    from tokenizers import Tokenizer
+
+    (token,) = Tokenizer.from_file(str(tiny_model / "tokenizer.json")).encode("The").ids
+    forced = {"logit_bias": {str(token): 100}, "temperature": 0}
+    one = http.post("/chat/completions", json=_chat(max_tokens=1, **forced)).json()
+    five = http.post("/chat/completions", json=_chat(max_tokens=5, **forced)).json()
+    piece = one["choices"][0]["message"]["content"]
+    assert piece and five["choices"][0]["message"]["content"] == piece * 5
+    plain = http.post("/chat/completions", json=_chat(max_tokens=5, temperature=0)).json()
+    assert plain["choices"][0]["message"]["content"] != piece * 5
+
+
+def test_openapi_schema_needs_the_token_and_describes_the_chat_body(http, worker):
+    root = worker.base_url.removesuffix("/v1")
+    assert_openai_error(httpx.get(f"{root}/openapi.json"), 401)
+    schema = http.get(f"{root}/openapi.json").json()
+    chat = schema["paths"]["/v1/chat/completions"]["post"]
+    body = chat["requestBody"]["content"]["application/json"]["schema"]
+    assert body["required"] == ["messages"] and "top_k" in body["properties"]
+    assert "/v1/models/{model}" in schema["paths"]
+
+
+def test_chunked_upload_stops_at_the_limit(worker):
+    """A chunked body is refused once 1 MiB has arrived, not after the server read it all:
+    we send just past the limit and never finish, so only counting can answer."""
+    url = urlsplit(worker.base_url)
+    head = (
+        f"POST /v1/chat/completions HTTP/1.1\r\nHost: {url.netloc}\r\n"
+        f"Authorization: Bearer {worker.token}\r\nContent-Type: application/json\r\n"
+        "Transfer-Encoding: chunked\r\n\r\n"
+    )
+    piece = b"x" * 65536
+    with socket.create_connection((url.hostname, url.port), timeout=30) as sock:
+        sock.sendall(head.encode())
+        for _ in range(17):  # 17 × 64 KiB: one chunk past 1 MiB, and no final chunk
+            sock.sendall(b"%x\r\n" % len(piece) + piece + b"\r\n")
+        reply = _read_response(sock)
+    assert reply.status_code == 413
+    assert reply.json()["error"]["type"] == "invalid_request_error"
+
+
+def _read_response(sock: socket.socket) -> httpx.Response:
+    """One HTTP/1.1 response with a Content-Length, read off a raw socket."""
+    data = b""
+    while b"\r\n\r\n" not in data:
+        data += sock.recv(65536)
+    head, _, body = data.partition(b"\r\n\r\n")
+    lines = head.decode("latin-1").split("\r\n")
+    headers = dict(line.split(": ", 1) for line in lines[1:])
+    length = int(headers.get("content-length", "0"))
+    while len(body) < length:
+        body += sock.recv(65536)
+    return httpx.Response(int(lines[0].split()[1]), headers=headers, content=body)
+
+
+def test_top_k_past_the_vocabulary_is_served(http):
+    """The issue's exact request (top_k 513 on a 512-token vocabulary) used to be a 500."""
+    body = {"messages": [{"role": "user", "content": "x"}], "top_k": 513, "max_tokens": 4}
+    assert http.post("/chat/completions", json=body).status_code == 200
+    assert http.post("/chat/completions", json=_chat(temperature=1.0)).status_code == 200
+
+
+def test_binding_beyond_loopback_warns_and_still_needs_the_token(tiny_model):
+    w = start_worker(str(tiny_model), "llamacpp", extra_args=("--host", "0.0.0.0", "--no-governor"))
+    try:
+        assert any("warning" in line and "0.0.0.0" in line for line in w.log)
+        port = urlsplit(w.base_url).port
+        base = f"http://127.0.0.1:{port}/v1"
+        assert httpx.get(f"{base}/models").status_code == 401
+        ok = httpx.get(f"{base}/models", headers={"Authorization": f"Bearer {w.token}"})
+        assert ok.status_code == 200
+    finally:
+        w.stop()
