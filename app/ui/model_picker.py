@@ -1,13 +1,18 @@
-"""Choose a model: a recommendation for this machine's memory, download with progress, or a
-local folder / GGUF file (checked before it is accepted)."""
+"""Choose a model: a recommendation for this machine's memory, one exact file (or MLX folder)
+downloaded with progress, resume, cancel and verification — or a local folder / GGUF file
+(checked before it is accepted). The download itself is app/model_store.py, shared with
+`fennec models`."""
 
 from __future__ import annotations
 
+import shutil
+import threading
 from pathlib import Path
 
 import psutil
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import (
+    QComboBox,
     QDialog,
     QFileDialog,
     QHBoxLayout,
@@ -19,44 +24,57 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
 )
 
-from app.catalog import load_catalog, recommended
+from app import model_store
 from app.ui.tasks import run_in_background
+from inference.catalog import (
+    CatalogModel,
+    Variant,
+    check_fit,
+    human_size,
+    load_catalog,
+    memory_size,
+    recommended,
+)
 from inference.errors import FennecError
+from inference.hub_download import DownloadCancelled, Progress
 from inference.model_source import inspect_local, metal_available
 
 
 class _Progress(QObject):
-    progress_did_change = Signal(int, int)  # bytes done, bytes total
-
-
-class DownloadCancelled(Exception):
-    pass
+    progress_did_change = Signal(object)  # a hub_download.Progress, from the download thread
 
 
 class ModelPicker(QDialog):
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Choose a model — Fennec")
-        self.resize(560, 380)
+        self.resize(640, 420)
         self.chosen: str | None = None
         self.engine = "mlx" if metal_available() else "llamacpp"
-        ram = psutil.virtual_memory().total / 2**30
+        self.ram_bytes = psutil.virtual_memory().total
         self.catalog = load_catalog()
-        pick = recommended(self.catalog, ram)
+        pick = recommended(self.catalog, self.ram_bytes / 2**30)
         layout = QVBoxLayout(self)
         layout.addWidget(
-            QLabel(f"This machine has {ram:.0f} GB of memory. Recommended: <b>{pick.name}</b>.")
+            QLabel(
+                f"This machine has {memory_size(self.ram_bytes)} of memory and runs "
+                f"{'MLX on its GPU' if self.engine == 'mlx' else 'llama.cpp on its CPU'}. "
+                f"Recommended: <b>{pick.name}</b>."
+            )
         )
         self.list = QListWidget()
         for m in self.catalog:
-            item = QListWidgetItem(
-                f"{m.name} — {m.size_gb:.0f} GB download, needs {m.min_ram_gb} GB RAM ({m.tier})"
-            )
+            item = QListWidgetItem()
             item.setData(Qt.ItemDataRole.UserRole, m)
             self.list.addItem(item)
             if m == pick:
                 self.list.setCurrentItem(item)
         layout.addWidget(self.list)
+        row = QHBoxLayout()
+        row.addWidget(QLabel("Quantisation:"))
+        self.quant = QComboBox()
+        row.addWidget(self.quant, 1)
+        layout.addLayout(row)
         self.progress = QProgressBar()
         self.progress.hide()
         self.message = QLabel("")
@@ -71,7 +89,7 @@ class ModelPicker(QDialog):
         self.cancel_button.setEnabled(False)
         self.delete_button = QPushButton("Delete downloaded")
         self.delete_button.clicked.connect(self.delete_download)
-        self._cancel = False
+        self._cancel = threading.Event()
         folder = QPushButton("Open model folder…")
         folder.clicked.connect(self._open_folder)
         gguf = QPushButton("Open GGUF file…")
@@ -79,7 +97,56 @@ class ModelPicker(QDialog):
         for b in (self.download_button, self.cancel_button, self.delete_button, folder, gguf):
             buttons.addWidget(b)
         layout.addLayout(buttons)
+        self.list.currentItemChanged.connect(self._on_list_current_changed)
+        self.quant.currentIndexChanged.connect(lambda _: self._show_selection())
+        self._refresh_items()
+        self._on_list_current_changed()
 
+    # -- what is selected ------------------------------------------------------------------------
+    def selected_model(self) -> CatalogModel | None:
+        item = self.list.currentItem()
+        return item.data(Qt.ItemDataRole.UserRole) if item is not None else None
+
+    def selected_variant(self) -> Variant | None:
+        return self.quant.currentData()
+
+    def _refresh_items(self) -> None:
+        for i in range(self.list.count()):
+            item = self.list.item(i)
+            m: CatalogModel = item.data(Qt.ItemDataRole.UserRole)
+            small = m.variant(self.engine) if m.variants_for(self.engine) else None
+            size = f"{human_size(small.approx_bytes)} download" if small else "not for this engine"
+            done = any(model_store.installed_path(v) for v in m.variants_for(self.engine))
+            item.setText(
+                f"{m.name} — {size}, needs {m.min_ram_gb} GB RAM ({m.tier})"
+                + ("  ✓ downloaded" if done else "")
+            )
+
+    def _on_list_current_changed(self, *_) -> None:
+        self.quant.blockSignals(True)
+        self.quant.clear()
+        m = self.selected_model()
+        for v in sorted(m.variants_for(self.engine), key=lambda v: v.bits) if m else []:
+            self.quant.addItem(f"{v.bits}-bit · {v.describe()}", v)
+        self.quant.blockSignals(False)
+        self._show_selection()
+
+    def _show_selection(self) -> None:
+        """Say before any download whether the choice fits, and whether it is already here."""
+        v = self.selected_variant()
+        if v is None:
+            self.message.setText("")
+            return
+        where = model_store.installed_path(v)
+        self.download_button.setText("Use" if where else "Download")
+        if where:
+            self.message.setText(f"Downloaded: {where}")
+            return
+        free = shutil.disk_usage(model_store.models_dir().parent).free
+        verdict = check_fit(v, v.approx_bytes, self.ram_bytes, free)
+        self.message.setText(verdict.message or f"{v.repo}: {v.describe()}")
+
+    # -- local models ----------------------------------------------------------------------------
     def use_local(self, path: str) -> bool:
         """Accept a local model if it checks out; otherwise say what is wrong."""
         try:
@@ -101,79 +168,68 @@ class ModelPicker(QDialog):
         if path:
             self.use_local(path)
 
+    # -- download, cancel, delete ----------------------------------------------------------------
     def download(self) -> None:
-        item = self.list.currentItem()
-        if item is None:
+        v = self.selected_variant()
+        if v is None:
             return
-        repo = item.data(Qt.ItemDataRole.UserRole).repo_for(self.engine)
-        self._cancel = False
+        where = model_store.installed_path(v)
+        if where is not None:
+            self.use_local(str(where))
+            return
+        self._cancel.clear()
         self.download_button.setEnabled(False)
         self.cancel_button.setEnabled(True)
         self.progress.setRange(0, 0)
         self.progress.show()
-        self.message.setText(f"Downloading {repo} … (resumes where it left off if interrupted)")
+        self.message.setText(f"Downloading {v.describe()} … (resumes if interrupted)")
         progress = _Progress(self)
         progress.progress_did_change.connect(self._on_progress)
+        cancel = self._cancel
 
-        def fetch() -> str:
-            from huggingface_hub import snapshot_download
-            from tqdm.auto import tqdm
-
-            picker = self
-
-            class Bar(tqdm):  # huggingface_hub reports bytes through a tqdm class
-                def update(self, n=1):
-                    if picker._cancel:  # stops the download; finished files stay for a resume
-                        raise DownloadCancelled()
-                    super().update(n)
-                    if self.total:
-                        progress.progress_did_change.emit(int(self.n), int(self.total))
-
-            return snapshot_download(repo, tqdm_class=Bar)
+        def fetch() -> Path:
+            return model_store.download(v, progress.progress_did_change.emit, cancel)
 
         run_in_background(fetch, self._on_downloaded)
 
-    def _on_progress(self, done: int, total: int) -> None:
+    def _on_progress(self, p: Progress) -> None:
         self.progress.setRange(0, 1000)
-        self.progress.setValue(int(1000 * done / max(total, 1)))
+        self.progress.setValue(int(1000 * p.done / max(p.total, 1)))
+        self.message.setText(f"{p.file}: {human_size(p.done)} of {human_size(p.total)}")
 
     def cancel(self) -> None:
-        self._cancel = True
+        self._cancel.set()
 
     def delete_download(self) -> None:
-        """Remove the selected catalog model from the download cache."""
-        item = self.list.currentItem()
-        if item is None:
+        """Remove the selected catalog variant from Fennec's model folder."""
+        v = self.selected_variant()
+        if v is None:
             return
-        repo = item.data(Qt.ItemDataRole.UserRole).repo_for(self.engine)
         try:
-            from huggingface_hub import scan_cache_dir
-
-            cache = scan_cache_dir()
-            hashes = [
-                rev.commit_hash for r in cache.repos if r.repo_id == repo for rev in r.revisions
-            ]
-            if not hashes:
-                self.message.setText(f"{repo} is not downloaded.")
-                return
-            strategy = cache.delete_revisions(*hashes)
-            strategy.execute()
-            self.message.setText(f"Deleted {repo} ({strategy.expected_freed_size_str} freed).")
-        except Exception as e:  # a missing or unreadable cache: say so, stay usable
-            self.message.setText(f"Could not delete {repo}: {e}")
+            freed = model_store.delete(v)
+        except FennecError as e:
+            self.message.setText(str(e))
+            return
+        except OSError as e:  # a file in use or a read-only disk: say so, stay usable
+            self.message.setText(f"Could not delete {v.repo}: {e.strerror}")
+            return
+        self.message.setText(f"Deleted {v.repo} {v.quant} ({human_size(freed)} freed).")
+        self._refresh_items()
+        self.download_button.setText("Download")
 
     def _on_downloaded(self, path, error) -> None:
         self.download_button.setEnabled(True)
         self.cancel_button.setEnabled(False)
         self.progress.hide()
+        self._refresh_items()
         if isinstance(error, DownloadCancelled):
             self.message.setText("Download cancelled. It resumes where it stopped next time.")
             return
-        if error is not None:
-            first = str(error).splitlines()[0] if str(error) else type(error).__name__
-            self.message.setText(
-                f"The download did not finish: {first}. Check the network "
-                "and try again; finished files are kept."
-            )
+        if isinstance(error, model_store.DoesNotFit):
+            self.message.setText(f"This model does not fit here: {error}")
             return
-        self.use_local(path)
+        if error is not None:
+            reason = str(error) if isinstance(error, FennecError) else f"{type(error).__name__}."
+            self.message.setText(f"The download did not finish: {reason}")
+            return
+        self.use_local(str(path))
