@@ -107,9 +107,7 @@ def _download(variant: Variant, force: bool, out, err) -> int:
     finally:
         bar.close()
     print(f"ready: {path}", file=out)
-    print(
-        f"use it: fennec serve --model {path}   (or open it from the app's model picker)", file=out
-    )
+    print(f"use it: fennec --model {path}   (the app; or fennec serve --model …)", file=out)
     return 0
 
 
