@@ -71,14 +71,19 @@ def _client() -> httpx.Client:
 def list_files(repo: str, revision: str = "main") -> list[RemoteFile]:
     """Every file of the repo at that revision, with size and (for LFS files) SHA-256."""
     _refuse_if_offline()
-    url = f"{endpoint()}/api/models/{repo}/tree/{quote(revision, safe='')}"
+    url: str | None = f"{endpoint()}/api/models/{repo}/tree/{quote(revision, safe='')}"
+    params: dict | None = {"recursive": "true"}
+    entries: list[dict] = []
     with _client() as client:
-        try:
-            r = client.get(url, params={"recursive": "true"})
-        except httpx.HTTPError as e:
-            raise DownloadError(_network_reason(e)) from None
-        _raise_for_status(r, repo)
-        entries = r.json()
+        while url:  # the Hub pages its listing (1,000 entries) with a Link: next header
+            try:
+                r = client.get(url, params=params)
+            except httpx.HTTPError as e:
+                raise DownloadError(_network_reason(e)) from None
+            _raise_for_status(r, repo)
+            entries += r.json()
+            following = r.links.get("next", {}).get("url")
+            url, params = (str(r.url.join(following)) if following else None), None
     files = []
     for e in entries:
         if e.get("type") != "file":

@@ -9,7 +9,7 @@ import json
 import threading
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import unquote, urlparse
+from urllib.parse import parse_qs, unquote, urlparse
 
 LFS_SUFFIXES = (".gguf", ".safetensors")
 
@@ -22,6 +22,7 @@ class FakeHub:
     drop_after: int | None = None  # cut the next file download after this many bytes
     corrupt: set[str] = field(default_factory=set)  # files served with one byte flipped
     published_sha: dict[str, str] = field(default_factory=dict)  # override the listed sha256
+    page_size: int | None = None  # page the tree listing, as the Hub does past 1,000 entries
 
     def start(self) -> str:
         hub = self
@@ -55,7 +56,7 @@ class FakeHub:
         path = unquote(urlparse(h.path).path)
         self.requests.append((h.command, path, h.headers.get("Range")))
         if path.startswith("/api/models/"):
-            return self._tree(h, path)
+            return self._tree(h, path, parse_qs(urlparse(h.path).query))
         if path.startswith("/cdn/"):
             _, _, repo_key, name = path.split("/", 3)
             return self._file(h, repo_key.replace("--", "/"), name, body)
@@ -73,7 +74,7 @@ class FakeHub:
             return self._file(h, repo, name, body)
         return self._send(h, 404, b"not found", body)
 
-    def _tree(self, h: BaseHTTPRequestHandler, path: str) -> None:
+    def _tree(self, h: BaseHTTPRequestHandler, path: str, query: dict) -> None:
         repo = path[len("/api/models/") :].split("/tree/", 1)[0]
         if repo not in self.repos:
             return self._send(h, 404, b'{"error": "Repository not found"}', True)
@@ -84,7 +85,20 @@ class FakeHub:
                 sha = self.published_sha.get(name, hashlib.sha256(data).hexdigest())
                 entry["lfs"] = {"oid": sha, "size": len(data), "pointerSize": 134}
             entries.append(entry)
-        return self._send(h, 200, json.dumps(entries).encode(), True)
+        link = None
+        if self.page_size:
+            start = int(query.get("cursor", ["0"])[0])
+            if start + self.page_size < len(entries):
+                link = f'<{path}?cursor={start + self.page_size}>; rel="next"'
+            entries = entries[start : start + self.page_size]
+        payload = json.dumps(entries).encode()
+        h.send_response(200)
+        h.send_header("Content-Length", str(len(payload)))
+        if link:
+            h.send_header("Link", link)
+        h.end_headers()
+        h.wfile.write(payload)
+        return None
 
     def _file(self, h: BaseHTTPRequestHandler, repo: str, name: str, body: bool) -> None:
         data = self.repos[repo][name]

@@ -220,3 +220,10 @@ def test_a_missing_repo_is_named(hub):
     )
     with pytest.raises(DownloadError, match="nobody/nothing .*not on huggingface.co"):
         model_store.download(variant, **ROOMY)
+
+
+def test_a_paged_listing_is_followed_to_the_end(hub):
+    hub.page_size = 2  # the MLX repo's 5 files come in three pages
+    folder = model_store.download(MLX_VARIANT, **ROOMY)
+    assert (folder / "tokenizer.json").exists() and (folder / "model.safetensors").exists()
+    assert sum(1 for m, p, _ in hub.requests if p.startswith("/api/models/")) == 3
