@@ -45,8 +45,10 @@ def _changes(trace: Trace) -> int:
 
 
 def score(trace: Trace, limit_c: float, oracle_tokens: float | None) -> RunMetrics:
+    """Seconds over the limits, power means and churn, all on the true plant."""
     temps = trace.controlled_c
-    window = 60
+    dt = trace.dt_s
+    window = max(1, round(60 / dt))
     sums, rolling = 0.0, []
     for i, p in enumerate(trace.power_w):
         sums += p
@@ -56,13 +58,13 @@ def score(trace: Trace, limit_c: float, oracle_tokens: float | None) -> RunMetri
             rolling.append(sums / window)
     hour2 = temps[len(temps) // 2 :]
     tokens = sum(trace.tokens)
-    minutes = max(1e-9, len(trace.t) / 60)
+    minutes = max(1e-9, len(trace.t) * dt / 60)
     chat = bool(trace.ttft_s)
     return RunMetrics(
         max_temp_c=round(max(temps), 2),
         overshoot_c=round(max(0.0, max(temps) - limit_c), 2),
-        s_above_limit_plus_0_5=sum(t > limit_c + 0.5 for t in temps),
-        s_above_limit_plus_2=sum(t > limit_c + 2.0 for t in temps),
+        s_above_limit_plus_0_5=round(sum(t > limit_c + 0.5 for t in temps) * dt),
+        s_above_limit_plus_2=round(sum(t > limit_c + 2.0 for t in temps) * dt),
         mean_power_w=round(sum(trace.power_w) / len(trace.power_w), 2),
         max_60s_power_w=round(max(rolling) if rolling else max(trace.power_w), 2),
         tokens=round(tokens),

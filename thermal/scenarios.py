@@ -8,7 +8,15 @@ Format (all fields but name and workload optional):
             | {"kind": "chat", "users": 6, "think_s": 20, "prompt_tokens": 800, "answer_tokens": 350},
   "ambient_step": {"at_s": 3600, "delta_c": 5},
   "estimate_error": 0.3,          # the governor starts with sustainable power × (1 + error)
-  "sensor": {"lag_samples": 1, "temp_sigma_c": 0.25, "temp_resolution_c": 0.1, "power_sigma_w": 0.2},
+  "sensor": {"lag_samples": 1, "temp_sigma_c": 0.25, "temp_resolution_c": 0.1, "power_sigma_w": 0.2,
+             "period_s": 1.0,            # 0.5, 1, 1.5 or 2: the sampler's period
+             "dropout_per_h": 0,         # gaps (both readings missing) starting per hour …
+             "dropout_mean_s": 5,        # … and their mean length
+             "temperature": true,        # false: no temperature sensor at all
+             "power": true,              # false: no power sensor (the usual Linux laptop)
+             "power_bias": 0.0},         # the power sensor reads (1 + bias) × true power
+  "ambient_c": 25,                # overrides the profile's room temperature
+  "ambient_ramp_c_per_h": 0,      # a room that warms (or cools) steadily
   "seed": 1
 }
 """
@@ -28,6 +36,12 @@ class SensorNoise:
     temp_sigma_c: float = 0.25
     temp_resolution_c: float = 0.1
     power_sigma_w: float = 0.2
+    period_s: float = 1.0
+    dropout_per_h: float = 0.0
+    dropout_mean_s: float = 5.0
+    temperature: bool = True
+    power: bool = True
+    power_bias: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -50,10 +64,24 @@ class Scenario:
     estimate_error: float = 0.0
     sensor: SensorNoise = field(default_factory=SensorNoise)
     seed: int = 1
+    ambient_c: float | None = None  # None: the profile's
+    ambient_ramp_c_per_h: float = 0.0
 
     @property
     def disturbed(self) -> bool:
-        return self.ambient_step_at_s is not None or self.estimate_error != 0.0
+        return (
+            self.ambient_step_at_s is not None
+            or self.estimate_error != 0.0
+            or self.ambient_ramp_c_per_h != 0.0
+        )
+
+    def ambient_at(self, default_c: float, t: float) -> float:
+        """Room temperature at `t`: the start value, a steady ramp, and an optional step."""
+        start = default_c if self.ambient_c is None else self.ambient_c
+        ambient = start + self.ambient_ramp_c_per_h * t / 3600.0
+        if self.ambient_step_at_s is not None and t >= self.ambient_step_at_s:
+            ambient += self.ambient_step_c
+        return ambient
 
 
 def load_scenario(path: Path | str) -> Scenario:
@@ -68,4 +96,6 @@ def load_scenario(path: Path | str) -> Scenario:
         estimate_error=float(data.get("estimate_error", 0.0)),
         sensor=SensorNoise(**data.get("sensor", {})),
         seed=int(data.get("seed", 1)),
+        ambient_c=data.get("ambient_c"),
+        ambient_ramp_c_per_h=float(data.get("ambient_ramp_c_per_h", 0.0)),
     )

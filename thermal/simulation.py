@@ -1,8 +1,9 @@
 """A laptop in a box: the RC thermal model driven by decode work, a noisy lagged sensor,
 and a controller in the loop. Two simulated hours run in well under a second.
 
-Work is simulated as a fluid at 1 Hz (the control rate): within each second the engine is
-busy `duty` of the time; prefills run first, then decode steps of t(B) each.
+Work is simulated as a fluid in ticks of 0.5 s: within each tick the engine is busy `duty`
+of the time; prefills run first, then decode steps of t(B) each. The controller sees a
+sample every `sensor.period_s` (a whole number of ticks) and its setting holds in between.
 """
 
 from __future__ import annotations
@@ -16,7 +17,8 @@ from thermal.control import Actuation, Controller, Observation
 from thermal.profiles import DeviceProfile
 from thermal.scenarios import Scenario
 
-SUBSTEPS = 10  # thermal integration steps per second (explicit Euler, dt = 0.1 s)
+TICK_S = 0.5  # the simulation step: the fastest sensor (2 Hz) samples once per tick
+EULER_S = 0.1  # thermal integration step (explicit Euler)
 
 
 class RCThermal:
@@ -27,9 +29,10 @@ class RCThermal:
         self.t1 = self.t2 = ambient_c
 
     def advance(self, power_w: float, ambient_c: float, seconds: float = 1.0) -> None:
-        dt = seconds / SUBSTEPS
+        steps = max(1, round(seconds / EULER_S))
+        dt = seconds / steps
         p = self.p
-        for _ in range(SUBSTEPS):
+        for _ in range(steps):
             q12 = (self.t1 - self.t2) / p.r1
             q2a = (self.t2 - ambient_c) / p.r2_at(self.t2)
             self.t1 += dt * (power_w - q12) / p.c1
@@ -64,8 +67,9 @@ class _User:
 
 @dataclass
 class Trace:
-    """Per-second series and per-request records of one simulated run."""
+    """Per-tick series (every `dt_s` seconds) and per-request records of one simulated run."""
 
+    dt_s: float = TICK_S
     t: list[float] = field(default_factory=list)
     die_c: list[float] = field(default_factory=list)
     skin_c: list[float] = field(default_factory=list)
@@ -77,27 +81,31 @@ class Trace:
     tokens: list[float] = field(default_factory=list)
     ttft_s: list[float] = field(default_factory=list)
     user_tps: list[float] = field(default_factory=list)
+    ambient_c: list[float] = field(default_factory=list)
+    statuses: list[str] = field(default_factory=list)  # the controller's own words, if any
 
 
 def simulate(profile: DeviceProfile, scenario: Scenario, controller: Controller) -> Trace:
     """Run `controller` on `profile` under `scenario`; returns the trace."""
     rng = random.Random(scenario.seed)
     pw = profile.power
-    thermal = RCThermal(profile, profile.ambient_c)
-    noise = scenario.sensor
-    temp_sensor = NoisySensor(noise.lag_samples, noise.temp_sigma_c, noise.temp_resolution_c, rng)
-    power_sensor = NoisySensor(noise.lag_samples, noise.power_sigma_w, 0.0, rng)
+    sensor = scenario.sensor
+    ambient0 = scenario.ambient_at(profile.ambient_c, 0.0)
+    thermal = RCThermal(profile, ambient0)
+    temp_sensor = NoisySensor(sensor.lag_samples, sensor.temp_sigma_c, sensor.temp_resolution_c, rng)
+    power_sensor = NoisySensor(sensor.lag_samples, sensor.power_sigma_w, 0.0, rng)
+    gaps = _Dropouts(sensor.dropout_per_h, sensor.dropout_mean_s, random.Random(scenario.seed + 7))
     w = scenario.workload
     users = [_User(next_submit=rng.uniform(0, w.think_s)) for _ in range(w.users)]
     queue: deque[_User] = deque()
     trace = Trace()
-    last_power, last_batch, last_busy = pw.p_idle, 0, 0.0
-    for second in range(scenario.duration_s):
-        now = float(second)
-        ambient = profile.ambient_c
-        if scenario.ambient_step_at_s is not None and now >= scenario.ambient_step_at_s:
-            ambient += scenario.ambient_step_c
-        controlled = thermal.t1 if profile.controlled == "die" else thermal.t2
+    ticks_per_sample = max(1, round(sensor.period_s / TICK_S))
+    period = ticks_per_sample * TICK_S
+    act = Actuation(profile.max_batch, 1.0)
+    energy = busy_s = batch_s = 0.0
+    for tick in range(round(scenario.duration_s / TICK_S)):
+        now = tick * TICK_S
+        ambient = scenario.ambient_at(profile.ambient_c, now)
         if w.kind == "chat":
             for u in users:
                 if u.state == "thinking" and u.next_submit <= now:
@@ -106,25 +114,34 @@ def simulate(profile: DeviceProfile, scenario: Scenario, controller: Controller)
             demand = sum(u.state != "thinking" for u in users)
         else:
             demand = w.streams
-        obs = Observation(
-            t=now,
-            temp_c=temp_sensor.read(controlled),
-            power_w=max(0.0, power_sensor.read(last_power)),
-            demand=demand,
-            batch_in_use=last_batch,
-            busy_fraction=last_busy,
-        )
-        act = controller.update(obs)
+        if tick % ticks_per_sample == 0:
+            controlled = thermal.t1 if profile.controlled == "die" else thermal.t2
+            mean_power = energy / period if tick else pw.p_idle
+            temp = temp_sensor.read(controlled)
+            watts = power_sensor.read(mean_power * (1.0 + sensor.power_bias))
+            missing = gaps.missing(now)
+            obs = Observation(
+                t=now,
+                temp_c=None if missing or not sensor.temperature else temp,
+                power_w=None if missing or not sensor.power else max(0.0, watts),
+                demand=demand,
+                batch_in_use=round(batch_s / busy_s) if busy_s > 0 else 0,
+                busy_fraction=min(1.0, busy_s / period),
+            )
+            act = controller.update(obs)
+            energy = busy_s = batch_s = 0.0
         duty = min(1.0, max(0.0, act.duty))
         if w.kind == "chat":
-            busy, batch, tokens = _chat_second(now, users, queue, act, duty, pw, w, rng, trace)
+            busy, batch, tokens = _chat_tick(now, users, queue, act, duty, pw, w, rng, trace)
         else:
             batch = min(act.max_batch, w.streams)
             busy = duty if batch > 0 else 0.0
-            tokens = pw.tokens_per_s(batch, busy)
+            tokens = pw.tokens_per_s(batch, busy) * TICK_S
         power = pw.p_idle + busy * (pw.active_power(max(batch, 1)) - pw.p_idle)
-        thermal.advance(power, ambient)
-        last_power, last_batch, last_busy = power, batch, busy
+        thermal.advance(power, ambient, TICK_S)
+        energy += power * TICK_S
+        busy_s += busy * TICK_S
+        batch_s += busy * TICK_S * batch
         trace.t.append(now)
         trace.die_c.append(thermal.t1)
         trace.skin_c.append(thermal.t2)
@@ -134,11 +151,30 @@ def simulate(profile: DeviceProfile, scenario: Scenario, controller: Controller)
         trace.batch.append(act.max_batch)
         trace.duty.append(duty)
         trace.tokens.append(tokens)
+        trace.ambient_c.append(ambient)
+        if tick % ticks_per_sample == 0:
+            trace.statuses.append(getattr(controller, "status_text", ""))
     return trace
 
 
-def _chat_second(now, users, queue, act: Actuation, duty, pw, w, rng, trace) -> tuple:
-    """One second of the chat workload; returns (busy fraction, batch, tokens decoded)."""
+class _Dropouts:
+    """Gaps in the readings: they start at random (Poisson) and last an exponential time."""
+
+    def __init__(self, per_hour: float, mean_s: float, rng: random.Random) -> None:
+        self._rate, self._mean, self._rng = per_hour / 3600.0, mean_s, rng
+        self._until = -1.0
+        self._last = 0.0
+
+    def missing(self, now: float) -> bool:
+        if self._rate > 0 and now >= self._until:
+            if self._rng.random() < 1.0 - math.exp(-self._rate * (now - self._last)):
+                self._until = now + max(1.0, self._rng.expovariate(1.0 / self._mean))
+        self._last = now
+        return now < self._until
+
+
+def _chat_tick(now, users, queue, act: Actuation, duty, pw, w, rng, trace) -> tuple:
+    """One tick of the chat workload; returns (busy fraction, batch, tokens decoded)."""
     running = [u for u in users if u.state in ("prefill", "decode")]
     while queue and len(running) < act.max_batch:
         u = queue.popleft()
@@ -148,10 +184,10 @@ def _chat_second(now, users, queue, act: Actuation, duty, pw, w, rng, trace) -> 
         running.append(u)
     if duty <= 0 or not running:
         return 0.0, len(running), 0.0
-    active = duty  # seconds of compute available this second
+    active = duty * TICK_S  # seconds of compute available this tick
     used = 0.0
 
-    def wall(active_used: float) -> float:  # pacing spreads compute evenly over the second
+    def wall(active_used: float) -> float:  # pacing spreads compute evenly over the tick
         return now + active_used / duty
 
     for u in [u for u in running if u.state == "prefill"]:
@@ -182,4 +218,4 @@ def _chat_second(now, users, queue, act: Actuation, duty, pw, w, rng, trace) -> 
                 trace.user_tps.append(u.answer_total / max(end - u.first_token, 1e-6))
             u.state, u.next_submit = "thinking", end + rng.expovariate(1.0 / w.think_s)
         decoding = [u for u in decoding if u.state == "decode"]
-    return min(used, 1.0), len(running), tokens
+    return min(used / TICK_S, 1.0), len(running), tokens

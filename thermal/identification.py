@@ -1,0 +1,194 @@
+"""Online identification of the thermal plant from the governor's own readings.
+
+The plant is the two-node RC model of DESIGN.md, seen through one temperature (the die) and
+one power figure (measured, or estimated from load). It is learned in two time scales:
+
+- the die node, C1·T1' = P − (T1 − T2)/R1, by RLS on the die's rate of rise over a few
+  samples against power and temperature; the enclosure temperature T2 moves slowly and
+  enters as an intercept that forgetting lets drift;
+- the enclosure, C2·T2' = q − (T2 − Ta)/R2, by RLS on 30-s blocks of the enclosure
+  temperature that a Kalman observer infers from the die model (q: heat into the case).
+
+Why this split: on a laptop the die answers within seconds and the case within tens of
+minutes (R1·C1 ≪ R2·C2), so a single low-order fit would see only one of them. The die model
+is what the controller needs to avoid overshoot; the enclosure model gives the sustainable
+power (R = R1 + R2, ambient Ta) that the status reports and the blind fallback keeps.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import deque
+from dataclasses import dataclass
+
+from thermal.rls import RecursiveLeastSquares
+
+BLOCK_S = 120.0  # enclosure blocks: long against the die, short against the case
+
+
+@dataclass(frozen=True)
+class ThermalPrior:
+    """What a machine is assumed to be before it was measured (°C/W, J/K)."""
+
+    r1: float = 4.0  # high: a conservative die model under-powers, it never overshoots
+    c1: float = 10.0
+    r2: float = 4.0
+    c2: float = 300.0
+
+
+GENERIC_THERMAL = ThermalPrior()
+
+
+@dataclass(frozen=True)
+class PlantEstimate:
+    r1: float
+    c1: float
+    r2: float
+    c2: float
+    ambient_c: float
+    enclosure_c: float  # the observer's T2 now
+    enclosure_rate_c_per_s: float
+
+    @property
+    def r_total(self) -> float:
+        return self.r1 + self.r2
+
+    def sustainable_w(self, limit_c: float) -> float:
+        """Steady power that holds the die at `limit_c` in this room."""
+        return max(0.0, (limit_c - self.ambient_c) / self.r_total)
+
+    def die_equilibrium_w(self, target_c: float, lead_s: float = 0.0) -> float:
+        """Power whose die equilibrium over the current (and soon) enclosure is `target_c`."""
+        case = self.enclosure_c + max(0.0, self.enclosure_rate_c_per_s) * lead_s
+        return (target_c - case) / self.r1
+
+
+class ThermalIdentifier:
+    """Feed `observe` every sample that has a temperature; read `estimate()`."""
+
+    def __init__(self, prior: ThermalPrior, period_s: float = 1.0, stride_s: float = 4.0) -> None:
+        self.prior = prior
+        self._stride = max(1, round(stride_s / period_s))
+        self._recent: deque[tuple[float, float, float]] = deque(maxlen=self._stride + 1)
+        a, b = 1 / prior.c1, 1 / (prior.r1 * prior.c1)
+        # Die: rate = a·P − b·(T − T2), a = 1/C1, b = 1/(R1·C1); fitted on stride differences.
+        self._die = RecursiveLeastSquares([a, b], [a, b], 0.999, 0.3)
+        self._strides: deque[tuple[float, float, float]] = deque(maxlen=self._stride + 1)
+        self._die_good = (prior.r1, prior.c1)
+        self._t2 = self._t1 = None  # observer state
+        self._p = (1.0, 0.0, 4.0)  # observer covariance: P11, P12, P22
+        self._t2_rate = 0.0
+        self._block: list[tuple[float, float, float]] = []
+        self._blocks: deque[tuple[float, float, float]] = deque(maxlen=2)
+        self._case: RecursiveLeastSquares | None = None
+        self.first_c: float | None = None
+
+    def observe(self, t: float, temp_c: float, power_w: float) -> None:
+        """One sample: the die temperature and the power of the period that ended at `t`."""
+        if self.first_c is None:
+            self.first_c = temp_c
+            self._t1 = self._t2 = temp_c
+        dt = (t - self._recent[-1][0]) if self._recent else 0.0
+        if self._recent and dt > 5.0 * max(1.0, self._stride):
+            self._recent.clear()  # a long gap: do not difference across it
+        self._recent.append((t, temp_c, power_w))
+        if len(self._recent) == self._recent.maxlen:
+            self._learn_die()
+        if dt > 0:
+            self._observer_step(dt, temp_c, power_w)
+            self._learn_case(t, temp_c, power_w)
+
+    def estimate(self) -> PlantEstimate:
+        r1, c1 = self._die_view()
+        r2, c2, ambient = self.prior.r2, self.prior.c2, self._ambient_prior()
+        if self._case is not None and self._case.samples >= 6:
+            a2, b2, d = self._case.theta
+            if a2 > 1e-5 and b2 > 1e-6:
+                r2 = min(30.0, max(0.05, a2 / b2))
+                c2 = 1.0 / a2
+                ambient = min(60.0, max(-10.0, ambient + d / b2))
+        t2 = self._t2 if self._t2 is not None else ambient
+        return PlantEstimate(r1, c1, r2, c2, ambient, t2, self._t2_rate)
+
+    def _ambient_prior(self) -> float:
+        # A machine sampled first at rest sits a little above its room.
+        return (self.first_c if self.first_c is not None else 25.0) - 1.0
+
+    def _learn_die(self) -> None:
+        """Differences of the die's rate between two strides against differences of power
+        and temperature: the enclosure's slow drift cancels out, so the fit stays unbiased
+        in closed loop, where the controller holds the die still while the case warms."""
+        t0, temp0, _ = self._recent[0]
+        t1, temp1, _ = self._recent[-1]
+        if t1 <= t0:
+            return
+        power = sum(p for _, _, p in list(self._recent)[1:]) / (len(self._recent) - 1)
+        now = ((temp1 - temp0) / (t1 - t0), power, (temp0 + temp1) / 2)
+        self._strides.append(now)
+        if len(self._strides) < self._strides.maxlen:
+            return
+        rate0, power0, temp_mid0 = self._strides[0]
+        phi = [power - power0, -(now[2] - temp_mid0)]
+        y = now[0] - rate0
+        if abs(y - self._die.predict(phi)) > 5 * self._die.noise_sd:
+            return  # a glitch or a step the stride straddles: not worth bending the model
+        self._die.update(phi, y)
+        # Keep the fit physical (0.5 ≤ C1 ≤ 1000 J/K, 0.05 ≤ R1 ≤ 15 °C/W): a few unlucky
+        # samples early on must not leave it somewhere the observer cannot come back from.
+        a = min(2.0, max(1e-3, float(self._die.theta[0])))
+        b = min(a / 0.05, max(a / 15.0, float(self._die.theta[1])))
+        self._die.theta[0], self._die.theta[1] = a, b
+
+    def _observer_step(self, dt: float, temp_c: float, power_w: float) -> None:
+        """Kalman observer of (T1, T2) with T2 a slow random walk: offset-free by design.
+        Written out for 2×2 (numpy's overhead per call dominates at this size)."""
+        r1, c1 = self._die_view()
+        k = dt / c1
+        f11, f12 = 1 - k / r1, k / r1
+        t1, t2 = self._t1, self._t2
+        x1 = t1 + k * (power_w - (t1 - t2) / r1)
+        p11, p12, p22 = self._p
+        # P = F·P·Fᵀ + Q with F = [[f11, f12], [0, 1]]
+        n11 = f11 * f11 * p11 + 2 * f11 * f12 * p12 + f12 * f12 * p22 + 0.002 * dt
+        n12 = f11 * p12 + f12 * p22
+        n22 = p22 + 1e-3 * dt
+        s = n11 + 0.3**2  # sensor noise and quantisation
+        g1, g2 = n11 / s, n12 / s
+        innovation = temp_c - x1
+        self._t1, self._t2 = x1 + g1 * innovation, t2 + g2 * innovation
+        self._p = (n11 - g1 * n11, n12 - g1 * n12, n22 - g2 * n12)
+        alpha = min(1.0, dt / 120.0)
+        self._t2_rate += alpha * ((self._t2 - t2) / dt - self._t2_rate)
+
+    def _die_view(self) -> tuple[float, float]:
+        """(R1, C1): the fit when it is physical, else the last one that was."""
+        a, b = self._die.theta
+        if 1e-3 <= a <= 2.0 and b > 0 and 0.05 <= a / b <= 15.0:
+            self._die_good = (a / b, 1.0 / a)
+        return self._die_good
+
+    def _learn_case(self, t: float, temp_c: float, power_w: float) -> None:
+        self._block.append((t, temp_c, power_w))
+        if t - self._block[0][0] < BLOCK_S:
+            return
+        ts, temps, ps = zip(*self._block, strict=True)
+        self._block = []
+        r1, c1 = self._die_view()
+        rise = (temps[-1] - temps[0]) / max(1e-6, ts[-1] - ts[0])
+        power = sum(ps) / len(ps)
+        # Over a block the die is in quasi-equilibrium over the case: T2 = T1 − R1·(P − C1·T1').
+        case = sum(temps) / len(temps) - r1 * (power - c1 * rise)
+        self._blocks.append((sum(ts) / len(ts), case, power - c1 * rise))
+        if len(self._blocks) < 2:
+            return
+        (ta, ca, pa), (tb, cb, pb) = self._blocks
+        if self._case is None:
+            prior = self.prior
+            a2, b2 = 1 / prior.c2, 1 / (prior.r2 * prior.c2)
+            # The room is the first reading give or take a few degrees: a case held near one
+            # temperature cannot tell the room from R2 apart, so the prior must say it.
+            self._case = RecursiveLeastSquares([a2, b2, 0.0], [3 * a2, 3 * b2, 3 * b2], 0.999, 0.003)
+        rate = (cb - ca) / (tb - ta)
+        if math.isfinite(rate):
+            room = self._ambient_prior()
+            self._case.update([(pa + pb) / 2, -((ca + cb) / 2 - room), 1.0], rate)
