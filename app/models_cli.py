@@ -17,6 +17,7 @@ from inference.catalog import (
     find_model,
     human_size,
     load_catalog,
+    memory_size,
     recommended,
 )
 from inference.errors import ModelError
@@ -76,7 +77,7 @@ def _list(models: list[CatalogModel], args: argparse.Namespace, out) -> int:
     ram = psutil.virtual_memory().total
     pick = recommended(models, ram / 2**30)
     engine = this_machine_engine()
-    print(f"This machine: {human_size(ram)} of memory, engine {engine}.", file=out)
+    print(f"This machine: {memory_size(ram)} of memory, engine {engine}.", file=out)
     for m in models:
         mark = "  ← recommended" if m is pick else ""
         print(f"\n{m.id}  {m.name}  ({m.tier}, {m.min_ram_gb} GB RAM or more){mark}", file=out)
