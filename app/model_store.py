@@ -9,10 +9,12 @@ quantisations of one repo share its folder, each with its own manifest.
 
 from __future__ import annotations
 
+import fcntl
 import json
 import shutil
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from fnmatch import fnmatch
 from pathlib import Path
@@ -135,31 +137,63 @@ def download(
     force: bool = False,
 ) -> Path:
     """Check the fit, fetch only the variant's files (resuming), verify, and return the path
-    the engines load. `force` skips the memory check (not the disk check)."""
+    the engines load. Already downloaded: the path, without asking the Hub. `force` skips the
+    memory check (not the disk check)."""
+    done = installed_path(variant)
+    if done is not None:
+        return done
     p = plan(variant)
     verdict = check(p, ram_bytes if not force else 1 << 62, free_disk_bytes)
     if not verdict.fits:
         raise DoesNotFit(verdict.message)
-    done_before = 0
-    for f in p.files:
+    with _only_one_download(variant):
+        done_before = 0
+        for f in p.files:
 
-        def report(n: int, f: RemoteFile = f, base: int = done_before) -> None:
-            if on_progress:
-                on_progress(Progress(f.path, n, f.bytes, base + n, p.total_bytes))
+            def report(n: int, f: RemoteFile = f, base: int = done_before) -> None:
+                if on_progress:
+                    on_progress(Progress(f.path, n, f.bytes, base + n, p.total_bytes))
 
-        download_file(variant.repo, variant.revision, f, p.folder / f.path, report, cancel)
-        done_before += f.bytes
-    manifest = {
-        "key": variant.key,
-        "repo": variant.repo,
-        "revision": variant.revision,
-        "files": [
-            {"name": f.path, "bytes": f.bytes, "sha256": f.sha256, "sha256_checked": bool(f.sha256)}
-            for f in p.files
-        ],
-    }
-    manifest_path(variant).write_text(json.dumps(manifest, indent=1))
+            download_file(variant.repo, variant.revision, f, p.folder / f.path, report, cancel)
+            done_before += f.bytes
+        manifest = {
+            "key": variant.key,
+            "repo": variant.repo,
+            "revision": variant.revision,
+            "files": [
+                {
+                    "name": f.path,
+                    "bytes": f.bytes,
+                    "sha256": f.sha256,
+                    "sha256_checked": bool(f.sha256),
+                }
+                for f in p.files
+            ],
+        }
+        manifest_path(variant).write_text(json.dumps(manifest, indent=1))
     return model_path(variant)
+
+
+@contextmanager
+def _only_one_download(variant: Variant) -> Iterator[None]:
+    """The picker and `fennec models download` of the same files at once would interleave
+    writes to one partial file: the second one is told instead."""
+    folder = variant_dir(variant)
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f".fennec-{variant.quant}.lock"
+    with path.open("w") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise DownloadError(
+                f"{variant.repo} ({variant.quant}) is already downloading in another Fennec "
+                "window or command."
+            ) from None
+        try:
+            yield
+        finally:
+            path.unlink(missing_ok=True)  # still holding the lock: nobody else is in here
+            fcntl.flock(lock, fcntl.LOCK_UN)
 
 
 def delete(variant: Variant) -> int:

@@ -227,3 +227,15 @@ def test_a_paged_listing_is_followed_to_the_end(hub):
     folder = model_store.download(MLX_VARIANT, **ROOMY)
     assert (folder / "tokenizer.json").exists() and (folder / "model.safetensors").exists()
     assert sum(1 for m, p, _ in hub.requests if p.startswith("/api/models/")) == 3
+
+
+def test_a_downloaded_model_needs_no_network_and_one_download_at_a_time(hub, monkeypatch):
+    path = model_store.download(gguf_variant(), **ROOMY)
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    assert model_store.download(gguf_variant(), **ROOMY) == path  # no Hub asked
+    monkeypatch.delenv("HF_HUB_OFFLINE")
+    q8 = gguf_variant("Tiny-MoE-Q8_0.gguf")
+    with model_store._only_one_download(q8):
+        with pytest.raises(DownloadError, match="already downloading"):
+            model_store.download(q8, **ROOMY)
+    assert model_store.download(q8, **ROOMY).stat().st_size == 160_000
