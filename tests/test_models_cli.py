@@ -82,3 +82,35 @@ def test_unknown_model_and_missing_quantisation_are_named(capsys):
     assert "no model 'nope' in the catalog; choose one of olmoe-1b-7b" in capsys.readouterr().err
     assert main(["models", "download", "gpt-oss-20b", "--bits", "8"]) == 1
     assert "gpt-oss 20B has no 8-bit download for llamacpp" in capsys.readouterr().err
+
+
+def test_the_16_gb_tier_on_linux_gets_exactly_one_verified_file(monkeypatch, capsys):
+    import app.model_store
+    import app.models_cli
+
+    sixteen = SimpleNamespace(total=16 * 2**30)
+    monkeypatch.setattr(app.model_store.psutil, "virtual_memory", lambda: sixteen)
+    monkeypatch.setattr(app.models_cli.psutil, "virtual_memory", lambda: sixteen)
+    repo = {
+        "gpt-oss-20b-mxfp4.gguf": hashlib.sha256(b"mxfp4").digest() * 3000,
+        "gpt-oss-20b-Q8_0.gguf": hashlib.sha256(b"q8").digest() * 5000,
+        "gpt-oss-20b-F16.gguf": hashlib.sha256(b"f16").digest() * 6000,
+        "README.md": b"# gpt-oss\n",
+    }
+    fake = FakeHub({"ggml-org/gpt-oss-20b-GGUF": repo})
+    monkeypatch.setenv("HF_ENDPOINT", fake.start())
+    monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
+    try:
+        assert main(["models", "list"]) == 0
+        listing = capsys.readouterr().out
+        assert "gpt-oss 20B  (standard, 16 GB RAM or more)  ← recommended" in listing
+        assert main(["models", "download", "gpt-oss-20b"]) == 0
+        assert fake.file_gets() == ["gpt-oss-20b-mxfp4.gguf"]
+        path = Path(capsys.readouterr().out.strip().splitlines()[-2].removeprefix("ready: "))
+        assert path.read_bytes() == repo["gpt-oss-20b-mxfp4.gguf"]
+        assert sorted(p.name for p in path.parent.iterdir()) == [
+            "fennec-MXFP4.json",
+            "gpt-oss-20b-mxfp4.gguf",
+        ]
+    finally:
+        fake.stop()
