@@ -1,4 +1,4 @@
-"""`fennec models list|download|delete`: the catalog in a terminal, with the same store and
+"""`fennec models list|download|delete|convert`: the catalog in a terminal, with the same store and
 checks as the model picker (app/model_store.py)."""
 
 from __future__ import annotations
@@ -7,6 +7,7 @@ import argparse
 import sys
 import threading
 import time
+from pathlib import Path
 
 import psutil
 
@@ -39,6 +40,11 @@ def add_parser(sub) -> None:
         c.add_argument("--quant", help="a quantisation by name, e.g. Q8_0")
         if name == "download":
             c.add_argument("--force", action="store_true", help="skip the memory check")
+    conv = cmds.add_parser("convert", help="a local safetensors folder to MLX 4- or 8-bit")
+    conv.add_argument("src", type=Path, help="a Hugging Face model folder (config, weights)")
+    conv.add_argument("--to", choices=("mlx",), default="mlx", help="GGUF: not yet")
+    conv.add_argument("--bits", type=int, choices=(4, 8), default=4)
+    conv.add_argument("--out", type=Path, help="default: Fennec's model folder")
 
 
 def this_machine_engine() -> str:
@@ -59,6 +65,8 @@ def run(args: argparse.Namespace, out=None, err=None) -> int:
     try:
         if args.models_command == "list":
             return _list(models, args, out)
+        if args.models_command == "convert":
+            return _convert(args, out)
         variant = pick_variant(models, args)
         if args.models_command == "download":
             return _download(variant, args.force, out, err)
@@ -109,6 +117,17 @@ def _download(variant: Variant, force: bool, out, err) -> int:
         bar.close()
     print(f"ready: {path}", file=out)
     print(f"use it: fennec --model {path}   (the app; or fennec serve --model …)", file=out)
+    return 0
+
+
+def _convert(args: argparse.Namespace, out) -> int:
+    from inference.model_convert import convert_to_mlx
+
+    src = args.src.expanduser()
+    dest = args.out or model_store.models_dir() / f"{src.resolve().name}-mlx-{args.bits}bit"
+    print(f"converting {src} to MLX {args.bits}-bit in {dest} …", file=out, flush=True)
+    convert_to_mlx(src, dest, args.bits)
+    print(f"ready: {dest}", file=out)
     return 0
 
 

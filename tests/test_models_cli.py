@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import shutil
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -114,3 +115,21 @@ def test_the_16_gb_tier_on_linux_gets_exactly_one_verified_file(monkeypatch, cap
         ]
     finally:
         fake.stop()
+
+
+def test_convert_a_local_folder_to_mlx(tiny_model, tmp_path, capsys):
+    import json
+
+    src = tmp_path / "src"
+    shutil.copytree(tiny_model, src, ignore=shutil.ignore_patterns("*.gguf"))
+    assert main(["models", "convert", str(src), "--bits", "8", "--out", str(tmp_path / "q8")]) == 0
+    config = json.loads((tmp_path / "q8" / "config.json").read_text())
+    assert config["quantization"]["bits"] == 8
+    assert capsys.readouterr().out.strip().endswith(f"ready: {tmp_path / 'q8'}")
+    assert main(["models", "convert", str(src), "--out", str(tmp_path / "q8")]) == 1
+    assert "already exists" in capsys.readouterr().err
+    config = json.loads((src / "config.json").read_text())
+    (src / "config.json").write_text(json.dumps(config | {"model_type": "fennec_imaginary"}))
+    assert main(["models", "convert", str(src), "--out", str(tmp_path / "bad")]) == 1
+    assert "does not know the 'fennec_imaginary' architecture" in capsys.readouterr().err
+    assert not (tmp_path / "bad").exists()
