@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import shutil
 import threading
+import time
 from pathlib import Path
 
 import psutil
@@ -187,8 +188,17 @@ class ModelPicker(QDialog):
         progress.progress_did_change.connect(self._on_progress)
         cancel = self._cancel
 
+        last = [0.0]
+
+        def report(p: Progress) -> None:
+            # a chunk arrives every few kB: tell the GUI thread ~10 times a second, not 10,000
+            now = time.monotonic()
+            if now - last[0] >= 0.1 or p.done == p.total:
+                last[0] = now
+                progress.progress_did_change.emit(p)
+
         def fetch() -> Path:
-            return model_store.download(v, progress.progress_did_change.emit, cancel)
+            return model_store.download(v, report, cancel)
 
         run_in_background(fetch, self._on_downloaded)
 
