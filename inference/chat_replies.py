@@ -11,12 +11,12 @@ import json
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response, StreamingResponse
 from starlette.types import Receive
 
 from inference.event_relay import COALESCE_S, EventRelay
 from inference.http_errors import error_response
-from inference.openai_replies import chunk, completion, error_body, error_type, event_error
+from inference.openai_replies import chunk, completion, event_error
 from inference.requests import TokenEvent
 from inference.scheduler import Scheduler
 
@@ -74,30 +74,51 @@ def _sse_line(body: dict) -> str:
     return f"data: {json.dumps(body, ensure_ascii=False)}\n\n"
 
 
-async def stream(reply: Reply, receive: Receive, include_usage: bool) -> AsyncIterator[str]:
-    """The answer as server-sent chat.completion.chunk events, ending with [DONE]."""
-    rid, model = reply.completion_id, reply.model
+async def stream(reply: Reply, receive: Receive, include_usage: bool) -> Response:
+    """The answer as server-sent chat.completion.chunk events, ending with [DONE].
+
+    The status waits for the scheduler's first event (sent once the engine has checked the
+    request, before it queues): a request refused there gets its 400 as a status, like
+    OpenAI's, not as an event in a 200 stream.
+    """
     hangup = asyncio.ensure_future(wait_for_disconnect(receive))
+    first = await _next_events(reply, hangup)
+    if first is None or first[-1].finish_reason == "error":
+        hangup.cancel()
+        if first is None:
+            reply.scheduler.cancel(reply.request_id)
+            return error_response(499, "client disconnected")
+        status, body = event_error(first[-1])
+        return JSONResponse(body, status_code=status)
+    return StreamingResponse(
+        _sse(reply, hangup, first, include_usage),
+        media_type="text/event-stream",
+        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+    )
+
+
+async def _sse(
+    reply: Reply, hangup: asyncio.Future, first: list[TokenEvent], include_usage: bool
+) -> AsyncIterator[str]:
+    rid, model = reply.completion_id, reply.model
     finished = False
+    batch: list[TokenEvent] | None = first
     try:
         yield _sse_line(chunk(rid, model, {"role": "assistant", "content": ""}))
         while not finished:
-            batch = await _next_events(reply, hangup)
             if batch is None:
-                return  # the finally below frees the slot
+                batch = await _next_events(reply, hangup)
+                if batch is None:
+                    return  # the client hung up: the finally below frees the slot
             text = "".join(e.text for e in batch)
             last = batch[-1]
+            batch = None
             if last.finish_reason == "error":
                 finished = True
                 if text:
                     yield _sse_line(chunk(rid, model, {"content": text}))
-                status, _ = event_error(last)
-                kind = error_type(status)
-                yield _sse_line(
-                    error_body(
-                        last.error or "generation failed", kind, last.error_param, last.error_code
-                    )
-                )
+                _, body = event_error(last)
+                yield _sse_line(body)
                 break
             if text:
                 yield _sse_line(chunk(rid, model, {"content": text}))
@@ -111,5 +132,5 @@ async def stream(reply: Reply, receive: Receive, include_usage: bool) -> AsyncIt
         yield "data: [DONE]\n\n"
     finally:
         hangup.cancel()
-        if not finished:  # the client went away: free the slot now
+        if not finished:
             reply.scheduler.cancel(reply.request_id)

@@ -40,7 +40,8 @@ class TokenEvent:
     """One step of one stream: new text, and when it ends, why.
 
     finish_reason: None while running; "stop" (end of turn or stop string), "length",
-    "cancelled", or "error" (then `error` says what went wrong).
+    "cancelled", or "error" (then `error` says what went wrong). A request's first event
+    has no text: it says the request passed the engine's checks and is queued.
     """
 
     request_id: int

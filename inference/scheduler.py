@@ -232,6 +232,7 @@ class Scheduler:
                 _send(sink, _start_failure(request, e))
                 return
         self._pending.append(_Pending(request, sink, prompt))
+        _send(sink, TokenEvent(request.id, ""))  # accepted: the HTTP layer may answer 200 now
 
     def _admit(self, engine: Engine) -> None:
         limit = min(self._max_batch, engine.info.max_batch)

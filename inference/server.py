@@ -13,7 +13,6 @@ from dataclasses import asdict
 
 from fastapi import FastAPI, Request
 from fastapi.openapi.utils import get_openapi
-from fastapi.responses import StreamingResponse
 
 from inference import chat_replies
 from inference.api_spec import (
@@ -132,11 +131,7 @@ def create_app(
         rid = f"chatcmpl-{parsed.request.id}"
         reply = Reply(scheduler, parsed.request.id, rid, model_id, events)
         if parsed.stream:
-            return StreamingResponse(
-                chat_replies.stream(reply, request.receive, parsed.include_usage),
-                media_type="text/event-stream",
-                headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
-            )
+            return await chat_replies.stream(reply, request.receive, parsed.include_usage)
         return await chat_replies.collect(reply, request.receive)
 
     app.openapi = lambda: _openapi_with_bearer(app)  # type: ignore[method-assign]

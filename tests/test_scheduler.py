@@ -8,7 +8,8 @@ import time
 
 import pytest
 
-from inference.errors import ModelError
+from inference.engine import StepOutput
+from inference.errors import ModelError, RequestError
 from inference.requests import ChatRequest, SamplingParams
 from inference.scheduler import Scheduler
 from tests.fake_engine import FakeEngine
@@ -150,8 +151,68 @@ def test_a_bad_request_is_an_error_event_marked_as_the_clients_fault(run):
     s = run(FakeEngine())
     q: queue.Queue = queue.Queue()
     s.submit(_request("too long"), q.put)
-    e = q.get(timeout=5)
+    e = _drain(q, 1)[-1]
     assert e.finish_reason == "error" and e.error_is_request and "too long" in e.error
+
+
+class CheckingEngine(FakeEngine):
+    """A scripted engine that checks requests as they arrive, as the real ones do."""
+
+    def prepare(self, request: ChatRequest) -> list[int]:
+        if request.messages[-1]["content"] == "too long":
+            raise RequestError("over the context", param="messages", code="context_length_exceeded")
+        return [1, 2, 3]
+
+    def start(self, request: ChatRequest, prompt: list[int] | None = None):
+        assert prompt == [1, 2, 3]  # what prepare made travels to start
+        return super().start(request)
+
+
+def test_a_request_the_engine_refuses_is_answered_even_while_paused(run):
+    """The check runs as the request arrives, not when a slot frees: nothing queues first."""
+    s = run(CheckingEngine())
+    s.set_paused(True)
+    q: queue.Queue = queue.Queue()
+    s.submit(_request("too long"), q.put)
+    e = q.get(timeout=5)
+    assert (e.finish_reason, e.error_is_request, e.error_param, e.error_code) == (
+        "error",
+        True,
+        "messages",
+        "context_length_exceeded",
+    )
+    s.submit(_request("fine"), q.put)
+    accepted = q.get(timeout=5)
+    assert (accepted.text, accepted.finish_reason) == ("", None)  # queued, paused
+    assert s.status().queued_requests == 1
+    s.set_paused(False)
+    assert _drain(q, 1)[-1].finish_reason == "length"
+
+
+def test_a_sequence_that_fails_alone_ends_alone(run):
+    engine = FakeEngine(words_per_answer=4)
+    real_step = engine.step
+    doomed: list[int] = []
+
+    def step():
+        outputs = real_step()
+        return [
+            StepOutput(o.request_id, "", None, "error", "sampler broke")
+            if o.request_id in doomed
+            else o
+            for o in outputs
+        ]
+
+    engine.step = step
+    s = run(engine)
+    good, bad = queue.Queue(), queue.Queue()
+    bad_request = _request("bad")
+    doomed.append(bad_request.id)
+    s.submit(_request(), good.put)
+    s.submit(bad_request, bad.put)
+    assert _drain(bad, 1)[-1].error == "sampler broke"
+    events = _drain(good, 1)
+    assert "".join(e.text for e in events) == "w1 w2 w3 w4 "
 
 
 def test_a_load_error_reaches_start_as_the_original_exception():
@@ -180,6 +241,8 @@ def test_pause_holds_requests_and_resume_finishes_them(run):
     s.set_paused(True)
     q: queue.Queue = queue.Queue()
     s.submit(_request(), q.put)
+    accepted = q.get(timeout=5)
+    assert (accepted.text, accepted.finish_reason) == ("", None)
     with pytest.raises(queue.Empty):
         q.get(timeout=0.3)
     assert s.status().paused and engine.steps == 0
