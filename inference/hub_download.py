@@ -135,7 +135,8 @@ def download_file(
 
 def _fetch(client, url, repo, part, have, digest, on_progress, cancel):
     """Append the rest of the file to `part`; returns the bytes held and their running hash."""
-    headers = {"Range": f"bytes={have}-"} if have else {}
+    # identity: Range offsets and the SHA-256 are about the file's own bytes, never a gzip of them
+    headers = {"Accept-Encoding": "identity"} | ({"Range": f"bytes={have}-"} if have else {})
     try:
         with client.stream("GET", url, headers=headers) as r:
             if r.status_code == 416 and have:  # nothing left to send: the part is whole
