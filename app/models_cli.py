@@ -15,6 +15,7 @@ from app import model_store
 from inference.catalog import (
     CatalogModel,
     Variant,
+    check_fit,
     find_model,
     human_size,
     load_catalog,
@@ -92,6 +93,8 @@ def _list(models: list[CatalogModel], args: argparse.Namespace, out) -> int:
         for v in m.variants if args.all else m.variants_for(engine):
             where = model_store.installed_path(v)
             state = f"downloaded: {where}" if where else "not downloaded"
+            if not check_fit(v, v.approx_bytes, ram, 1 << 62).fits:
+                state += " · too big for this machine's memory"
             print(f"  {v.key:<34} {v.describe()}", file=out)
             print(f"  {'':<34} {v.repo} · {state}", file=out)
             if args.sources:

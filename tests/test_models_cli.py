@@ -105,6 +105,9 @@ def test_the_16_gb_tier_on_linux_gets_exactly_one_verified_file(monkeypatch, cap
         assert main(["models", "list"]) == 0
         listing = capsys.readouterr().out
         assert "gpt-oss 20B  (standard, 16 GB RAM or more)  ← recommended" in listing
+        qwen_q4 = listing.split("qwen3-30b-a3b:llamacpp:Q4_K_M")[1].split("\n")[1]
+        assert "too big for this machine's memory" in qwen_q4
+        assert "too big" not in listing.split("gpt-oss-20b:llamacpp:MXFP4")[1].split("\n")[1]
         assert main(["models", "download", "gpt-oss-20b"]) == 0
         assert fake.file_gets() == ["gpt-oss-20b-mxfp4.gguf"]
         path = Path(capsys.readouterr().out.strip().splitlines()[-2].removeprefix("ready: "))

@@ -129,6 +129,7 @@ class ModelPicker(QDialog):
         m = self.selected_model()
         for v in sorted(m.variants_for(self.engine), key=lambda v: v.bits) if m else []:
             self.quant.addItem(f"{v.bits}-bit · {v.describe()}", v)
+            self.quant.setItemData(self.quant.count() - 1, v.checked, Qt.ItemDataRole.ToolTipRole)
         self.quant.blockSignals(False)
         self._show_selection()
 
