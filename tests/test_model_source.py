@@ -182,3 +182,22 @@ def test_a_hub_repo_of_many_quantisations_is_not_downloaded_whole(monkeypatch):
         assert hub.file_gets() == []
     finally:
         hub.stop()
+
+
+@pytest.mark.llamacpp
+def test_the_worker_says_which_engine_runs_and_why(tiny_model):
+    import httpx
+
+    from inference.worker_process import start_worker
+
+    worker = start_worker(str(tiny_model), "auto", ("--no-governor",))
+    try:
+        reason = "llama.cpp on the CPU (auto: no Metal GPU here)"
+        assert any(line.startswith("fennec: serving") and reason in line for line in worker.log)
+        status = httpx.get(
+            f"{worker.base_url}/fennec/status",
+            headers={"Authorization": f"Bearer {worker.token}"},
+        ).json()
+        assert status["engine"] == "llamacpp" and status["engine_reason"] == reason
+    finally:
+        worker.stop()
