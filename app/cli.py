@@ -97,6 +97,10 @@ def _add_bench(sub) -> None:
     t.add_argument("--scenario", action="append", default=[], help="scenario JSON (repeatable)")
     t.add_argument("--json", type=Path, default=Path("bench-results/thermal.json"))
     t.add_argument("--plot", type=Path, default=Path("bench-results/thermal-plots"))
+    t.add_argument("--fleet", type=int, metavar="N", help="N random machines instead")
+    t.add_argument("--seed", type=int, default=1, help="the fleet's seed")
+    t.add_argument("--minutes", type=float, help="simulated minutes per run (default 120)")
+    t.add_argument("--only", type=int, action="append", help="replay fleet machine i alone")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -187,7 +191,16 @@ def main(argv: list[str] | None = None) -> int:
             from thermal.bench import run_thermal_bench
 
             try:
-                return run_thermal_bench(args.profile, args.scenario, args.json, args.plot)
+                return run_thermal_bench(
+                    args.profile,
+                    args.scenario,
+                    args.json,
+                    args.plot,
+                    args.fleet,
+                    args.seed,
+                    args.minutes,
+                    args.only,
+                )
             except (FileNotFoundError, ValueError, KeyError, TypeError) as e:
                 print(f"fennec: error: bad profile or scenario: {e}", file=sys.stderr)
                 return 2

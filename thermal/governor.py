@@ -55,6 +55,9 @@ PRESETS: dict[str, GovernorConfig] = {
 PRESET_LABELS = {"cool": "Cool & quiet", "balanced": "Balanced", "performance": "Performance"}
 
 
+HORIZON_S = 20.0  # the power cap plans this far ahead within its window
+
+
 class Governor:
     """Call `update` once per sensor sample (about 1 Hz) with the latest observation."""
 
@@ -65,11 +68,11 @@ class Governor:
     ) -> None:
         self.config = config
         self.prior = prior
+        self.period_s = period_s
         self.plant = ThermalIdentifier(prior.thermal, period_s)
         self.power = PowerModel(prior.power, config.max_batch)
         self.temp_health = SensorHealth(TEMPERATURE_RULES)
         self.power_health = SensorHealth(POWER_RULES)
-        self._power_cap_cut = 0.0
         self._window: deque[float] = deque(maxlen=max(1, round(config.power_window_s / period_s)))
         self._thermal_w = float("inf")
         self._last_temp_t: float | None = None
@@ -134,41 +137,56 @@ class Governor:
         if cfg.limit_c is None:
             return float("inf")  # no control temperature of our own: the OS's limits rule
         if temp is None:
-            recent = self._last_temp_t is not None and t - self._last_temp_t <= cfg.gap_hold_s
-            if recent:
-                return self._thermal_w  # a short gap: hold everything as it was
-            self._thermal_w = self.blind_cap_w()
-            return self._thermal_w
+            if self.temp_health.state != "gap" or self.plant.die_c is None:
+                self._thermal_w = self.blind_cap_w()
+                return self._thermal_w
+            # A gap: the model carries on where the sensor left off, nothing is reset.
+            self.plant.coast(t, power_w)
+            temp = self.plant.die_c
         est = self.plant.estimate()
         target = cfg.limit_c - cfg.margin_c
         budget = est.die_equilibrium_w(target, lead_s=est.r1 * est.c1)
         # Model error shows as the die above the target: brake on it directly.
-        over = max(0.0, temp - target)
-        budget -= cfg.k_brake * over / est.r1
-        if abs(temp - target) < 1.0 and power_w > 0:
+        budget -= cfg.k_brake * max(0.0, temp - target) / est.r1
+        if abs(temp - target) < 1.0 and power_w > 0 and self.temp_health.state == "ok":
             self._held_w.append(power_w)
             del self._held_w[:-600]
         self._thermal_w = budget
         return budget
 
     def blind_cap_w(self) -> float:
-        """The power held with no usable temperature: what held the target here before (a
-        little under it), else the prior's documented cap."""
+        """The power held with no usable temperature: a little under what held the target
+        here before; else under what the learned plant sustains once it has seen ten
+        minutes; else the prior's documented cap."""
+        cfg = self.config
         if len(self._held_w) >= 120:
             held = sorted(self._held_w)
             return 0.9 * held[len(held) // 4]
+        if self.plant.samples * self.period_s >= 600 and cfg.limit_c is not None:
+            learned = self.plant.estimate().sustainable_w(cfg.limit_c - cfg.margin_c)
+            return max(self.prior.blind_cap_w, 0.8 * learned)
         return self.prior.blind_cap_w
 
     def _power_cap(self, power_w: float) -> float:
+        """An energy budget over the rolling window: bursts may exceed the limit while every
+        window's mean stays under it (the limits are on 60-s and whole-run means)."""
         cfg = self.config
         if cfg.power_limit_w is None:
             return float("inf")
         self._window.append(power_w)
-        mean = sum(self._window) / len(self._window)
-        # Integrate the window's excess so the rolling mean settles under the limit.
-        excess = mean - (cfg.power_limit_w - cfg.power_margin_w)
-        self._power_cap_cut = max(0.0, self._power_cap_cut + 0.2 * excess)
-        return cfg.power_limit_w - cfg.power_margin_w - self._power_cap_cut
+        size = self._window.maxlen
+        level = cfg.power_limit_w - cfg.power_margin_w
+        # Before a full window exists, the missing past counts as spent at the limit.
+        history = [level] * (size - len(self._window)) + list(self._window)
+        horizon = min(size, max(1, round(HORIZON_S / self.period_s)))
+        # Each window ending j samples from now keeps the newest size − j samples; the cap
+        # is the most the next samples may draw, held constant, so that none of them spills.
+        kept = sum(history[horizon:])
+        cap = float("inf")
+        for j in range(horizon, 0, -1):
+            cap = min(cap, (level * size - kept) / j)
+            kept += history[j - 1] if j - 1 < size else 0.0
+        return max(0.0, cap)
 
     def _map(self, budget: float, demand: int) -> Actuation:
         """The largest batch whose power fits the budget at full speed, else pace it; a
@@ -218,3 +236,14 @@ class Governor:
             self._over_since = t if self._over_since is None else self._over_since
         elif act.duty > 0.0:
             self._over_since = None
+
+
+def build_learning_governor(
+    preset: str = "cool",
+    max_batch: int = 8,
+    prior: MachinePrior = GENERIC,
+    period_s: float = 1.0,
+) -> Governor:
+    """The governor `fennec serve` runs: a preset, the scheduler's batch limit, a device
+    prior (generic when the machine is not in the table) and the sensor sampling period."""
+    return Governor(replace(PRESETS[preset], max_batch=max_batch), prior, period_s)

@@ -82,21 +82,45 @@ class ThermalIdentifier:
         self._blocks: deque[tuple[float, float, float]] = deque(maxlen=2)
         self._case: RecursiveLeastSquares | None = None
         self.first_c: float | None = None
+        self._last_t: float | None = None
+        self.samples = 0
 
     def observe(self, t: float, temp_c: float, power_w: float) -> None:
         """One sample: the die temperature and the power of the period that ended at `t`."""
         if self.first_c is None:
             self.first_c = temp_c
             self._t1 = self._t2 = temp_c
-        dt = (t - self._recent[-1][0]) if self._recent else 0.0
+        dt = (t - self._last_t) if self._last_t is not None else 0.0
+        self._last_t = t
         if self._recent and dt > 5.0 * max(1.0, self._stride):
             self._recent.clear()  # a long gap: do not difference across it
         self._recent.append((t, temp_c, power_w))
+        self.samples += 1
         if len(self._recent) == self._recent.maxlen:
             self._learn_die()
         if dt > 0:
             self._observer_step(dt, temp_c, power_w)
             self._learn_case(t, temp_c, power_w)
+
+    def coast(self, t: float, power_w: float) -> None:
+        """A sample without temperature: the observer runs on the model alone (so the
+        enclosure estimate keeps up with the heat still going in), and nothing is learned."""
+        if self._t1 is None or self._last_t is None or t <= self._last_t:
+            return
+        dt = t - self._last_t
+        self._last_t = t
+        r1, c1 = self._die_view()
+        k = dt / c1
+        self._t1 += k * (power_w - (self._t1 - self._t2) / r1)
+        p11, p12, p22 = self._p
+        self._p = (p11 + 0.002 * dt, p12, p22 + 1e-3 * dt)
+        self._recent.clear()
+        self._strides.clear()
+
+    @property
+    def die_c(self) -> float | None:
+        """The observer's die temperature (a prediction while the sensor is silent)."""
+        return self._t1
 
     def estimate(self) -> PlantEstimate:
         r1, c1 = self._die_view()

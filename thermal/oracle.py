@@ -1,69 +1,206 @@
-"""The offline oracle: the best constant setting that meets both limits, found on the exact
-model (noise-free, no lag, knowing the scenario's disturbances in advance).
+"""The fair oracle: an upper bound on tokens that knows the true plant and the whole workload.
 
-It is the ceiling for any fixed setting, the kind a user could pick by hand after reading
-the machine's spec sheet. A governor that adapts over time can beat it (the enclosure is
-cold early on), so a ratio above 1 is possible and honest.
+A linear program over the run in blocks of `block_s` seconds (HiGHS through scipy):
+
+    maximise   Σ tokens_k · block_s
+    subject to the RC model, exactly discretised per block:  x_{k+1} = A·x_k + B·P_k + E·Ta_k
+               controlled temperature_k ≤ limit at every block end
+               P_idle ≤ P_k ≤ the most the engine can draw
+               mean power ≤ power limit; every 60-s window (6 blocks) ≤ power limit + 1 W
+               tokens_k ≤ s_j·P_k + c_j for every segment j of the upper concave hull of
+               (power, tokens/s) over the batch sizes the workload allows (mixing two settings
+               in time interpolates between them, so the hull is what the engine can reach)
+               chat: Σ tokens ≤ what serving every user at full speed yields (the demand)
+
+It is an upper bound because every simplification relaxes: temperature is checked at block
+ends only, windows are block-aligned, the fan's heat outflow is replaced by its chord (its
+conductance at the limit at all temperatures: cooler than the true convex outflow), prefill
+power is free. A governor may come close to it but not above it, except by the chord's margin.
+Where the limit cannot be held even at idle (a room hotter than the limit allows), the
+temperature bound is relaxed to the idle trajectory and the run is marked infeasible.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from thermal.control import Actuation, Observation
-from thermal.metrics import score
+import numpy as np
+from scipy import sparse
+from scipy.linalg import expm
+from scipy.optimize import linprog
+
 from thermal.profiles import DeviceProfile
 from thermal.scenarios import Scenario
-from thermal.simulation import Trace, simulate
 
-
-class Constant:
-    name = "oracle"
-
-    def __init__(self, max_batch: int, duty: float) -> None:
-        self.act = Actuation(max_batch, duty)
-
-    def update(self, obs: Observation) -> Actuation:
-        return self.act
+BLOCK_S = 10.0
 
 
 @dataclass(frozen=True)
 class OracleResult:
-    duty: float
-    max_batch: int
-    trace: Trace
+    tokens: float
+    feasible: bool  # False: even idle power breaks the limit somewhere in the run
+    mean_power_w: float
+    power_w: list[float]  # per block, for plots
+    block_s: float = BLOCK_S
 
 
-def best_constant(
+def token_hull(
+    profile: DeviceProfile, max_batch: int, prefill_s_per_token: float = 0.0
+) -> list[tuple[float, float]]:
+    """(slope, intercept) of each segment of the upper concave hull of tokens/s vs power.
+
+    `prefill_s_per_token`: in a chat every answer needs its prompt read first, at active
+    power, so each generated token also costs that much engine time."""
+    pw = profile.power
+    points = [(pw.p_idle, 0.0)]
+    for b in range(1, max_batch + 1):
+        per_token = pw.step_time(b) / b + prefill_s_per_token
+        points.append((pw.active_power(b), 1.0 / per_token))
+    hull: list[tuple[float, float]] = []
+    for p in sorted(points):
+        while len(hull) >= 2 and _cross(hull[-2], hull[-1], p) >= 0:
+            hull.pop()
+        hull.append(p)
+    top = max(tps for _, tps in hull)
+    segments = [(0.0, top)]  # never more than the best setting: the hull's plateau
+    for (p0, y0), (p1, y1) in zip(hull, hull[1:], strict=False):
+        if p1 > p0 and y1 > y0:
+            slope = (y1 - y0) / (p1 - p0)
+            segments.append((slope, y0 - slope * p0))
+    return segments
+
+
+def _cross(o, a, b) -> float:
+    return (a[0] - o[0]) * (b[1] - o[1]) - (a[1] - o[1]) * (b[0] - o[0])
+
+
+def _discretise(profile: DeviceProfile, r2: float, block_s: float):
+    """Exact zero-order-hold step of the linear two-node model over one block."""
+    th = profile.thermal
+    a = np.array(
+        [
+            [-1 / (th.r1 * th.c1), 1 / (th.r1 * th.c1)],
+            [1 / (th.r1 * th.c2), -1 / (th.r1 * th.c2) - 1 / (r2 * th.c2)],
+        ]
+    )
+    b = np.array([[1 / th.c1, 0.0], [0.0, 1 / (r2 * th.c2)]])  # inputs: power, ambient
+    m = np.zeros((4, 4))
+    m[:2, :2], m[:2, 2:] = a * block_s, b * block_s
+    big = expm(m)
+    return big[:2, :2], big[:2, 2], big[:2, 3]
+
+
+def fair_oracle(
     profile: DeviceProfile,
     scenario: Scenario,
     limit_c: float,
     power_limit_w: float | None,
-    iterations: int = 14,
+    demand_tokens: float | None = None,
+    block_s: float = BLOCK_S,
 ) -> OracleResult:
-    """Bisect on the duty (temperature and power rise monotonically with it)."""
+    """Solve the LP; `demand_tokens` caps a chat run at what its users can ask for.
 
-    def ok(trace: Trace) -> bool:
-        m = score(trace, limit_c, None)
-        if m.max_temp_c > limit_c:
-            return False
-        if power_limit_w is not None and (
-            m.mean_power_w > power_limit_w or m.max_60s_power_w > power_limit_w + 1.0
-        ):
-            return False
-        return True
+    With a fan, R2 depends on the case temperature: the LP is solved with the fan's
+    conductance at the limit (a relaxation), then re-solved with R2 taken along its own
+    optimal trajectory until that settles: the best the true plant allows near it."""
+    n = int(scenario.duration_s // block_s)
+    th = profile.thermal
+    r2_path = np.full(n, th.r2_at(limit_c))
+    result = _solve(profile, scenario, limit_c, power_limit_w, demand_tokens, block_s, r2_path)
+    if th.r2_fan is not None:
+        for _ in range(3):
+            r2_path = np.array([th.r2_at(t2) for t2 in result[2]])
+            result = _solve(
+                profile, scenario, limit_c, power_limit_w, demand_tokens, block_s, r2_path
+            )
+    tokens, power, _, feasible = result
+    return OracleResult(
+        tokens=tokens,
+        feasible=feasible,
+        mean_power_w=float(power.mean()),
+        power_w=[round(float(p), 3) for p in power],
+        block_s=block_s,
+    )
 
-    batch = profile.max_batch
-    full = simulate(profile, scenario, Constant(batch, 1.0))
-    if ok(full):
-        return OracleResult(1.0, batch, full)
-    lo, hi = 0.0, 1.0
-    best = simulate(profile, scenario, Constant(batch, 0.0))
-    for _ in range(iterations):
-        mid = (lo + hi) / 2
-        trace = simulate(profile, scenario, Constant(batch, mid))
-        if ok(trace):
-            lo, best = mid, trace
-        else:
-            hi = mid
-    return OracleResult(lo, batch, best)
+
+def _solve(profile, scenario, limit_c, power_limit_w, demand_tokens, block_s, r2_path):
+    pw = profile.power
+    w = scenario.workload
+    chat = w.kind == "chat"
+    batch = min(profile.max_batch, w.users if chat else w.streams)
+    prefill = w.prompt_tokens / (w.answer_tokens * pw.prefill_tps) if chat else 0.0
+    n = len(r2_path)
+    node = 0 if profile.controlled == "die" else 1
+    ambient = [scenario.ambient_at(profile.ambient_c, (k + 0.5) * block_s) for k in range(n)]
+    start = scenario.ambient_at(profile.ambient_c, 0.0)
+    # Variables: P (n), tokens/s (n), T1 (n), T2 (n); T_k is the state at the end of block k.
+    ip, it, i1, i2 = 0, n, 2 * n, 3 * n
+    eq_rows, eq_cols, eq_vals, eq_rhs = [], [], [], []
+    cache: dict[float, tuple] = {}
+    idle_path, x_idle = [], np.array([start, start])
+    for k in range(n):
+        key = round(float(r2_path[k]), 4)
+        if key not in cache:
+            cache[key] = _discretise(profile, key, block_s)
+        ad, bd, ed = cache[key]
+        x_idle = ad @ x_idle + bd * pw.p_idle + ed * ambient[k]
+        idle_path.append(x_idle[node])
+        for row, (var_now, var_prev) in enumerate(((i1, i1), (i2, i2))):
+            r = 2 * k + row
+            eq_rows += [r, r]
+            eq_cols += [var_now + k, ip + k]
+            eq_vals += [1.0, -bd[row]]
+            rhs = ed[row] * ambient[k]
+            if k == 0:
+                rhs += ad[row, 0] * start + ad[row, 1] * start
+            else:
+                eq_rows += [r, r]
+                eq_cols += [i1 + k - 1, i2 + k - 1]
+                eq_vals += [-ad[row, 0], -ad[row, 1]]
+            eq_rhs.append(rhs)
+    size = 4 * n
+    a_eq = sparse.csr_matrix((eq_vals, (eq_rows, eq_cols)), shape=(2 * n, size))
+    idle_path = np.array(idle_path)
+    feasible = bool((idle_path <= limit_c + 1e-6).all())
+    ceiling = np.maximum(limit_c, idle_path + 1e-3)
+    eye = sparse.identity(n, format="csr")
+    zero = sparse.csr_matrix((n, n))
+    blocks, rhs = [], []
+    for slope, intercept in token_hull(profile, batch, prefill):
+        blocks.append(sparse.hstack([-slope * eye, eye, zero, zero]))
+        rhs.append(np.full(n, intercept))
+    if power_limit_w is not None:
+        mean = np.zeros(size)
+        mean[ip : ip + n] = 1.0 / n
+        blocks.append(sparse.csr_matrix(mean))
+        rhs.append(np.array([power_limit_w]))
+        span = max(1, round(60.0 / block_s))
+        if n >= span:
+            window = sparse.diags([1.0 / span] * span, list(range(span)), shape=(n - span + 1, n))
+            pad = sparse.csr_matrix((n - span + 1, 3 * n))
+            blocks.append(sparse.hstack([window, pad]))
+            rhs.append(np.full(n - span + 1, power_limit_w + 1.0))
+    if demand_tokens is not None:
+        total = np.zeros(size)
+        total[it : it + n] = block_s
+        blocks.append(sparse.csr_matrix(total))
+        rhs.append(np.array([demand_tokens]))
+    cost = np.zeros(size)
+    cost[it : it + n] = -block_s
+    p_max = max(pw.active_power(b) for b in range(1, batch + 1))
+    temp_bounds = [(None, None)] * (2 * n)
+    for k in range(n):
+        temp_bounds[k if node == 0 else n + k] = (None, float(ceiling[k]))
+    bounds = [(pw.p_idle, p_max)] * n + [(0.0, None)] * n + temp_bounds
+    result = linprog(
+        cost,
+        A_ub=sparse.vstack(blocks).tocsc(),
+        b_ub=np.concatenate(rhs),
+        A_eq=a_eq.tocsc(),
+        b_eq=np.array(eq_rhs),
+        bounds=bounds,
+        method="highs",
+    )
+    if result.status != 0:
+        raise RuntimeError(f"oracle LP failed: {result.message}")
+    return float(-result.fun), result.x[ip : ip + n], result.x[i2 : i2 + n], feasible

@@ -22,7 +22,8 @@ class HealthRules:
     stuck_after_s: float = 90.0
 
 
-TEMPERATURE_RULES = HealthRules(low=-20.0, high=125.0, max_jump=15.0)
+# A thermometer silent for up to 2 minutes is coasted through on the learned model.
+TEMPERATURE_RULES = HealthRules(low=-20.0, high=125.0, max_jump=15.0, absent_after_s=120.0)
 POWER_RULES = HealthRules(low=0.0, high=400.0, max_jump=1e9)
 
 

@@ -1,0 +1,76 @@
+"""The issue's targets, checked on true temperature and true power of one simulated run."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from thermal.metrics import RunMetrics
+from thermal.simulation import Trace
+
+LIMIT_C = 55.0
+POWER_LIMIT_W = 18.0
+
+# name → what it means; the order is the report's.
+TARGETS = {
+    "above_57": "0 s above 57 °C",
+    "above_55_5": "≤ 30 s above 55.5 °C",
+    "overshoot": "overshoot ≤ 0.5 °C",
+    "mean_power": "mean power ≤ 18 W",
+    "power_60s": "every 60-s mean ≤ 19 W",
+    "tokens": "tokens ≥ 0.85× the fair oracle",
+    "churn": "≤ 3 actuator changes per minute",
+    "infeasible_paused": "where the limit cannot be held: paused, and the status says why",
+}
+MIN_TOKENS_RATIO = 0.85
+MIN_MEAN_TOKENS_RATIO = 0.92
+
+
+@dataclass(frozen=True)
+class Verdict:
+    passed: dict[str, bool]
+    misses: list[str]
+
+
+def check(m: RunMetrics, feasible: bool, trace: Trace) -> Verdict:
+    """Which targets this run meets. Where even idle power breaks the limit (a room too hot)
+    the temperature targets give way to one that can be met: generation paused whenever the
+    die is over the limit, and a status that says the limit is out of reach."""
+    passed = {
+        "above_57": m.s_above_limit_plus_2 == 0,
+        "above_55_5": m.s_above_limit_plus_0_5 <= 30,
+        "overshoot": m.overshoot_c <= 0.5,
+        "mean_power": m.mean_power_w <= POWER_LIMIT_W,
+        "power_60s": m.max_60s_power_w <= POWER_LIMIT_W + 1.0,
+        "tokens": m.tokens_vs_oracle >= MIN_TOKENS_RATIO,
+        "churn": m.changes_per_min <= 3.0,
+        "infeasible_paused": True,
+    }
+    if not feasible:
+        for name in ("above_57", "above_55_5", "overshoot", "tokens"):
+            passed[name] = True
+        passed["infeasible_paused"] = _paused_when_hot(trace) and any(
+            "cannot hold" in s for s in trace.statuses
+        )
+    misses = []
+    values = {
+        "above_57": f"{m.s_above_limit_plus_2} s above 57 °C",
+        "above_55_5": f"{m.s_above_limit_plus_0_5} s above 55.5 °C",
+        "overshoot": f"overshoot {m.overshoot_c} °C",
+        "mean_power": f"mean power {m.mean_power_w} W",
+        "power_60s": f"60-s power {m.max_60s_power_w} W",
+        "tokens": f"tokens {m.tokens_vs_oracle}× oracle",
+        "churn": f"{m.changes_per_min} changes/min",
+        "infeasible_paused": "infeasible run not paused or not reported",
+    }
+    for name, ok in passed.items():
+        if not ok:
+            misses.append(values[name])
+    return Verdict(passed, misses)
+
+
+def _paused_when_hot(trace: Trace) -> bool:
+    """Over the limit (after a 5-minute grace to learn that it cannot be held), generation
+    ran at most 5 % of the time."""
+    grace = round(300 / trace.dt_s)
+    hot = [d for t, d in zip(trace.controlled_c[grace:], trace.duty[grace:], strict=False) if t > LIMIT_C + 0.5]
+    return not hot or sum(d > 0 for d in hot) <= 0.05 * len(hot)
