@@ -12,6 +12,7 @@ from inference.openai_schema import (
     MAX_SEED,
     MAX_STOP_STRINGS,
     MAX_TOKENS_LIMIT,
+    MODEL_ALIASES,
     ROLES,
 )
 
@@ -57,6 +58,14 @@ MESSAGE_SCHEMA = {
 
 def _number(lo: float, hi: float) -> dict:
     return {"type": ["number", "null"], "minimum": lo, "maximum": hi}
+
+
+def chat_request_schema(model_id: str) -> dict:
+    """The chat body; `model` may name the served model or its alias (any other is a 404)."""
+    model = {"type": "string", "enum": [model_id, *sorted(MODEL_ALIASES)]}
+    return CHAT_REQUEST_SCHEMA | {
+        "properties": CHAT_REQUEST_SCHEMA["properties"] | {"model": model}
+    }
 
 
 CHAT_REQUEST_SCHEMA = {

@@ -133,10 +133,12 @@ def parse_messages(raw: Any) -> list[dict]:
 def check_model(body: dict, served: str) -> None:
     """The served id, an alias, or no model at all; anything else is OpenAI's 404."""
     model = body.get("model")
-    if model is None or model == served or model in MODEL_ALIASES:
+    if model is None:
         return
     if not isinstance(model, str):
         raise RequestError("'model' must be a string", param="model")
+    if model == served or model in MODEL_ALIASES:
+        return
     raise RequestError(
         f"The model '{model}' does not exist; this worker serves '{served}' (alias 'default')",
         param="model",

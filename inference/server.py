@@ -16,9 +16,9 @@ from fastapi.openapi.utils import get_openapi
 
 from inference import chat_replies
 from inference.api_spec import (
-    CHAT_REQUEST_SCHEMA,
     PAUSE_REQUEST_SCHEMA,
     PRESET_REQUEST_SCHEMA,
+    chat_request_schema,
     error_responses,
     json_body,
 )
@@ -118,7 +118,7 @@ def create_app(
 
     @app.post(
         "/v1/chat/completions",
-        openapi_extra=json_body(CHAT_REQUEST_SCHEMA),
+        openapi_extra=json_body(chat_request_schema(model_id)),
         responses=error_responses(400, 401, 403, 404, 413, 500),
     )
     async def chat(request: Request):

@@ -70,6 +70,7 @@ def test_unknown_route_and_wrong_method_are_openai_shaped(http):
             "messages[0].role",
         ),
         (b'{"messages": [{"role": "user", "content": "\\ud800"}]}', "messages[0].content"),
+        (json.dumps(_chat(model=[])).encode(), "model"),  # found by the fuzz test: was a 500
         (json.dumps(_chat(seed=-1)).encode(), "seed"),
         (json.dumps(_chat(seed=2**64)).encode(), "seed"),
         (b'{"messages": [{"role": "user", "content": "x"}], "temperature": NaN}', "temperature"),
