@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-STATES = ("unknown", "cool", "warm", "throttled", "hot", "paused")
+STATES = ("unknown", "cool", "warm", "throttled", "hot", "paused", "cooling", "blind")
 COLORS = {
     "unknown": "#8a8f98",
     "cool": "#2e9d5b",
@@ -12,6 +12,8 @@ COLORS = {
     "throttled": "#e07b24",
     "hot": "#d23c3c",
     "paused": "#5b7bd6",
+    "cooling": "#3fa7c9",
+    "blind": "#8a6fd1",
 }
 
 
@@ -40,6 +42,18 @@ def tray_state(status: dict | None) -> TrayState:
         tooltip += "\n(" + "; ".join(sources) + ")"
     if status.get("paused"):
         return TrayState("paused", tooltip + " · paused")
+    note = status.get("thermal_note")
+    if status.get("thermal_state") in ("cooling", "infeasible"):
+        wait = status.get("cooling_wait_s")
+        if status.get("thermal_state") == "infeasible":
+            text = note or "cannot hold the limit: paused"
+        else:
+            text = "cooling down" + (f", about {wait:.0f} s" if wait is not None else "")
+        return TrayState("cooling", f"Fennec — {text}\n" + tooltip.removeprefix("Fennec — "))
+    if status.get("thermal_state") == "blind":
+        return TrayState("blind", tooltip + "\n" + (note or "no temperature sensor"))
+    if status.get("power_trust") == "low" and note:
+        tooltip += "\n" + note.split("; ")[-1]
     if pressure in ("serious", "critical") or (temp is not None and temp >= limit + 0.5):
         return TrayState("hot", tooltip)
     if throttle > 0.05:

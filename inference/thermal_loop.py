@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import threading
 from collections import deque
-from dataclasses import replace
 
 from inference.scheduler import Scheduler
 from thermal.clock import Clock, SystemClock
 from thermal.control import Observation, pacing_for
-from thermal.governor import PRESETS, Governor, PowerEstimate
+from thermal.governor import PRESETS, Governor, build_learning_governor
 from thermal.knobs import StepReport
+from thermal.priors import GENERIC, machine_model, match_device
 from thermal.profiles import DeviceProfile
 from thermal.sampler import Sampler
 from thermal.sensors.readings import SensorSource, Snapshot
@@ -23,22 +23,20 @@ from thermal.sensors.simulated import SimulatedLaptop
 
 HISTORY = 300  # samples kept for the tray graph (5 minutes at 1 Hz)
 MAX_PACING_S = 2.0
-GENERIC_IDLE_W = 3.0
+# A cooling pause (duty 0): one step, then this long asleep. The scheduler re-reads its pacing
+# after each sleep, so generation resumes by itself at most this long after the governor says so.
+COOLING_PACING_S = 5.0
 
 
-def build_governor(preset: str, max_batch: int, profile: DeviceProfile | None) -> Governor:
-    """With a simulated profile the governor starts from its power model (as the benchmark
-    does); on real hardware from a flat guess that the power sensor corrects within seconds."""
-    cfg = replace(PRESETS[preset], max_batch=max_batch)
-    if profile is not None:
-        limit = cfg.limit_c if cfg.limit_c is not None else 95.0
-        return Governor(
-            cfg,
-            profile.sustainable_power(limit - cfg.margin_c),
-            PowerEstimate(profile.power.active_power, profile.power.p_idle),
-        )
-    flat = cfg.power_limit_w or 30.0
-    return Governor(cfg, flat * 0.6, PowerEstimate(lambda b: flat, GENERIC_IDLE_W, lag=0))
+def build_governor(
+    preset: str, max_batch: int, profile: DeviceProfile | None, period_s: float = 1.0
+) -> Governor:
+    """The learning governor, as on any machine. Its prior comes from the device table when
+    this machine is in it (hw.model / DMI name), else the generic one; with a simulated
+    profile (--thermal-sim) the generic one too: the simulator's truth is never handed over,
+    so the status shows the governor converging on the simulated machine."""
+    prior = GENERIC if profile is not None else match_device(machine_model())
+    return build_learning_governor(preset, max_batch, prior, period_s)
 
 
 class ThermalLoop:
@@ -99,7 +97,13 @@ class ThermalLoop:
         temp = snapshot.controlled_temperature(self.prefer)
         power = snapshot.total_power()
         status = self.scheduler.status()
-        governed = temp is not None or power is not None or snapshot.pressure is not None
+        # Always governed under a limit: with no thermometer the governor holds a documented
+        # blind cap (and says so) rather than letting the machine run flat out.
+        governed = (
+            self.governor.config.limit_c is not None
+            or self.governor.config.power_limit_w is not None
+            or snapshot.pressure is not None
+        )
         if governed:
             obs = Observation(
                 t=snapshot.t,
@@ -112,21 +116,54 @@ class ThermalLoop:
             )
             act = self.governor.update(obs)
             self.scheduler.set_max_batch(act.max_batch)
-            self.scheduler.set_pacing(min(MAX_PACING_S, pacing_for(act.duty, step_s)))
+            pacing = (
+                COOLING_PACING_S
+                if act.duty <= 0
+                else min(MAX_PACING_S, pacing_for(act.duty, step_s))
+            )
+            self.scheduler.set_pacing(pacing)
         entry = {
             "t": round(snapshot.t, 1),
             "temperature_c": temp.value if temp else None,
-            "power_w": round(power.value, 2) if power else None,
+            "power_w": round(power.value, 2) if power else self._estimated_power(governed),
             "throttle": self.governor.throttle if governed else 0.0,
             "tokens_per_s": status.tokens_per_s,
         }
         self._history.append(entry)
         self._last = {
             "temperature_source": temp.source if temp else None,
-            "power_source": power.source if power else None,
+            "power_source": power.source
+            if power
+            else ("estimated from CPU load" if governed else None),
             "pressure": snapshot.pressure,
             "missing_sensors": list(snapshot.missing),
             "governed": governed,
+            **self._governor_status(governed),
+        }
+
+    def _estimated_power(self, governed: bool) -> float | None:
+        watts = self.governor.last_power_w if governed else None
+        return None if watts is None else round(watts, 2)
+
+    def _governor_status(self, governed: bool) -> dict:
+        """The governor's own account: state, words, the expected cooling wait, where the watts
+        come from and how far to trust them, what it has learned of the machine."""
+        if not governed:
+            return {"thermal_state": "ungoverned", "thermal_note": "no thermal control"}
+        st = self.governor.status
+        return {
+            "thermal_state": st.state,
+            "thermal_note": st.text,
+            "cooling_wait_s": None if st.cooling_wait_s is None else round(st.cooling_wait_s),
+            "power_estimate": st.power_source,
+            "power_trust": st.power_trust,
+            "temperature_sensor": st.temperature_sensor,
+            "learned": {
+                "sustainable_w": st.sustainable_w,
+                "thermal_resistance_c_per_w": st.thermal_resistance_c_per_w,
+                "ambient_c": st.ambient_c,
+                "device_prior": st.device_prior,
+            },
         }
 
     def status_extra(self) -> dict:

@@ -16,6 +16,7 @@ from thermal.scenarios import Scenario
 from thermal.simulation import Trace, simulate
 from thermal.targets import LIMIT_C, POWER_LIMIT_W, Verdict, check
 
+
 def production_governor(profile: DeviceProfile, scenario: Scenario) -> Controller:
     """What `fennec serve` runs on an unknown machine: the generic prior, the sampler's period.
     The profile is used for its batch limit only (the scheduler's setting, not the plant)."""

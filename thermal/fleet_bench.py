@@ -67,14 +67,23 @@ def run_fleet(
     out(f"({len(results)} machines in {time.monotonic() - started:.0f} s)")
     if json_out is not None:
         json_out.parent.mkdir(parents=True, exist_ok=True)
-        json_out.write_text(json.dumps({k: v for k, v in summary.items() if k != "lines"}
-                                       | {"runs": results}, indent=2, default=_plain))
+        json_out.write_text(
+            json.dumps(
+                {k: v for k, v in summary.items() if k != "lines"} | {"runs": results},
+                indent=2,
+                default=_plain,
+            )
+        )
         out(f"JSON: {json_out}")
     if plot_dir is not None:
         for i in summary["worst_indices"][:worst_plots]:
             if i in runs:
                 path = plot_dir / f"fleet{seed}-{i:03d}.png"
-                plot(path, f"fleet {seed} machine {i}: {runs[i].profile} · {runs[i].scenario}", runs[i])
+                plot(
+                    path,
+                    f"fleet {seed} machine {i}: {runs[i].profile} · {runs[i].scenario}",
+                    runs[i],
+                )
                 out(f"plot: {path}")
     return 0 if summary["all_met"] else 1
 
@@ -86,14 +95,20 @@ def _row(i: int, machine, run: MachineRun) -> dict:
         "profile": p.name,
         "scenario": s.name,
         "plant": {
-            "r1": round(p.thermal.r1, 3), "c1": round(p.thermal.c1, 2),
-            "r2": round(p.thermal.r2, 3), "c2": round(p.thermal.c2, 1),
-            "fan": p.thermal.r2_fan is not None, "ambient_c": round(p.ambient_c, 1),
-            "idle_w": round(p.power.p_idle, 2), "full_w": round(p.power.active_power(8), 2),
+            "r1": round(p.thermal.r1, 3),
+            "c1": round(p.thermal.c1, 2),
+            "r2": round(p.thermal.r2, 3),
+            "c2": round(p.thermal.c2, 1),
+            "fan": p.thermal.r2_fan is not None,
+            "ambient_c": round(p.ambient_c, 1),
+            "idle_w": round(p.power.p_idle, 2),
+            "full_w": round(p.power.active_power(8), 2),
         },
         "sensor": {
-            "period_s": s.sensor.period_s, "lag": s.sensor.lag_samples,
-            "power": s.sensor.power, "power_bias": round(s.sensor.power_bias, 3),
+            "period_s": s.sensor.period_s,
+            "lag": s.sensor.lag_samples,
+            "power": s.sensor.power,
+            "power_bias": round(s.sensor.power_bias, 3),
             "dropouts_per_h": round(s.sensor.dropout_per_h, 1),
         },
         "workload": s.workload.kind,
@@ -117,7 +132,9 @@ def _drop_traces_but_worst(runs: dict[int, MachineRun], results: list[dict], kee
 
 def _worst_indices(results: list[dict]) -> list[int]:
     missed = sorted((r for r in results if r["misses"]), key=lambda r: -len(r["misses"]))
-    rest = sorted((r for r in results if not r["misses"]), key=lambda r: r["fennec"]["tokens_vs_oracle"])
+    rest = sorted(
+        (r for r in results if not r["misses"]), key=lambda r: r["fennec"]["tokens_vs_oracle"]
+    )
     return [r["index"] for r in missed + rest]
 
 
@@ -154,12 +171,20 @@ def summarise(results: list[dict], seed: int, n: int, minutes: float) -> dict:
     mean_ok = not ratios or dist["mean"] >= MIN_MEAN_TOKENS_RATIO
     all_met = mean_ok and all(not r["misses"] for r in results)
     met = sum(not r["misses"] for r in results)
-    lines.append(f"{met}/{len(results)} runs meet every target; mean tokens target "
-                 f"{'met' if mean_ok else 'MISSED'} → {'PASS' if all_met else 'FAIL'}")
+    lines.append(
+        f"{met}/{len(results)} runs meet every target; mean tokens target "
+        f"{'met' if mean_ok else 'MISSED'} → {'PASS' if all_met else 'FAIL'}"
+    )
     return {
-        "seed": seed, "machines": len(results), "minutes": minutes,
-        "targets": per_target, "tokens_vs_oracle": dist, "infeasible": infeasible,
-        "all_met": all_met, "worst_indices": _worst_indices(results), "lines": lines,
+        "seed": seed,
+        "machines": len(results),
+        "minutes": minutes,
+        "targets": per_target,
+        "tokens_vs_oracle": dist,
+        "infeasible": infeasible,
+        "all_met": all_met,
+        "worst_indices": _worst_indices(results),
+        "lines": lines,
     }
 
 

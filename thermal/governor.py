@@ -19,6 +19,7 @@ the actuators do not churn. Nothing here knows the simulator's truth.
 
 from __future__ import annotations
 
+import math
 from collections import deque
 from dataclasses import dataclass, replace
 
@@ -37,12 +38,13 @@ class GovernorConfig:
     margin_c: float = 0.8  # the loop aims this far under the limit: sensor noise, lag
     power_margin_w: float = 0.5
     power_window_s: int = 60
-    k_brake: float = 1.0  # extra cut per °C the die reads above the target, × 1/R1
+    horizon_s: float = 20.0  # headroom under the target is spent over at least this long
     max_batch: int = 8
-    duty_deadband: float = 0.06
-    deadband_decay_s: float = 60.0
-    hold_s: float = 3.0  # the least time between two non-urgent cuts
-    hold_up_s: float = 3.0  # the least time before speeding up again
+    duty_deadband: float = 0.08
+    deadband_floor: float = 0.03  # the dead-band never narrows below this
+    deadband_decay_s: float = 90.0
+    hold_s: float = 6.0  # the least time between two non-urgent cuts
+    hold_up_s: float = 10.0  # the least time before speeding up again
     urgent_over_c: float = 0.2  # at limit + this, cutting back skips the hold time
     gap_hold_s: float = 15.0  # a temperature gap shorter than this holds the budget as it was
 
@@ -81,6 +83,7 @@ class Governor:
         self._last_change_t = -1e9
         self._over_since: float | None = None
         self.budget_w = float("inf")
+        self.last_power_w: float | None = None  # measured, or estimated from load
         self.changes = 0
         self.status = GovernorStatus()
 
@@ -98,8 +101,8 @@ class Governor:
         return self.status.text
 
     def update(self, obs: Observation) -> Actuation:
-        cfg = self.config
         power_w, power_source = self._power_reading(obs)
+        self.last_power_w = power_w
         temp = self.temp_health.check(obs.t, obs.temp_c, power_w)
         if temp is not None:
             self.plant.observe(obs.t, temp, power_w)
@@ -110,7 +113,9 @@ class Governor:
         if obs.pressure == "critical":
             budget = self.power.idle_w
         elif obs.pressure == "serious":
-            budget = min(budget, self.power.idle_w + 0.5 * (self.power.active_w(1) - self.power.idle_w))
+            budget = min(
+                budget, self.power.idle_w + 0.5 * (self.power.active_w(1) - self.power.idle_w)
+            )
         self.budget_w = budget
         if obs.demand == 0 and obs.pressure not in ("serious", "critical"):
             act = self._current  # nothing to run: keep the setting for when work returns
@@ -146,8 +151,14 @@ class Governor:
         est = self.plant.estimate()
         target = cfg.limit_c - cfg.margin_c
         budget = est.die_equilibrium_w(target, lead_s=est.r1 * est.c1)
-        # Model error shows as the die above the target: brake on it directly.
-        budget -= cfg.k_brake * max(0.0, temp - target) / est.r1
+        # Headroom (or excess) now is spent (or paid back) over a horizon: the die reaches
+        # T∞ + (T − T∞)·e^(−h/τ) after h seconds at a power whose equilibrium is T∞. Below the
+        # target this lets bursts (a chat answer) run faster than the steady power; above
+        # it, it brakes. The observer's die estimate is the smoothed, lag-free temperature.
+        die = self.plant.die_c if self.plant.die_c is not None else temp
+        tau = max(1.0, est.r1 * est.c1)
+        decay = math.exp(-max(cfg.horizon_s, 0.5 * tau) / tau)
+        budget += (target - max(die, temp - 0.5)) * decay / (1 - decay) / est.r1
         if abs(temp - target) < 1.0 and power_w > 0 and self.temp_health.state == "ok":
             self._held_w.append(power_w)
             del self._held_w[:-600]
@@ -210,12 +221,14 @@ class Governor:
         cur = self._current
         if wanted == cur:
             return cur
-        over = cfg.limit_c is not None and temp is not None and temp >= cfg.limit_c + cfg.urgent_over_c
+        over = (
+            cfg.limit_c is not None and temp is not None and temp >= cfg.limit_c + cfg.urgent_over_c
+        )
         cutting = wanted.duty < cur.duty or wanted.max_batch < cur.max_batch
         since = obs.t - self._last_change_t
         # The dead-band narrows the longer the setting holds, so it cannot park the loop a
         # few percent short of the best setting for good.
-        band = cfg.duty_deadband * max(0.2, 1.0 - since / cfg.deadband_decay_s)
+        band = max(cfg.deadband_floor, cfg.duty_deadband * (1.0 - since / cfg.deadband_decay_s))
         big = abs(wanted.duty - cur.duty) >= band or wanted.max_batch != cur.max_batch
         pause_edge = (wanted.duty == 0.0) != (cur.duty == 0.0)
         if cutting:

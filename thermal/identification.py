@@ -154,6 +154,8 @@ class ThermalIdentifier:
         rate0, power0, temp_mid0 = self._strides[0]
         phi = [power - power0, -(now[2] - temp_mid0)]
         y = now[0] - rate0
+        if abs(phi[0]) < 0.05 * max(power, 1.0) and abs(phi[1]) < 0.5:
+            return  # a steady stretch says nothing about R1 or C1: let it not erode them
         if abs(y - self._die.predict(phi)) > 5 * self._die.noise_sd:
             return  # a glitch or a step the stride straddles: not worth bending the model
         self._die.update(phi, y)
@@ -211,7 +213,9 @@ class ThermalIdentifier:
             a2, b2 = 1 / prior.c2, 1 / (prior.r2 * prior.c2)
             # The room is the first reading give or take a few degrees: a case held near one
             # temperature cannot tell the room from R2 apart, so the prior must say it.
-            self._case = RecursiveLeastSquares([a2, b2, 0.0], [3 * a2, 3 * b2, 3 * b2], 0.999, 0.003)
+            self._case = RecursiveLeastSquares(
+                [a2, b2, 0.0], [3 * a2, 3 * b2, 3 * b2], 0.999, 0.003
+            )
         rate = (cb - ca) / (tb - ta)
         if math.isfinite(rate):
             room = self._ambient_prior()

@@ -145,7 +145,7 @@ def _solve(profile, scenario, limit_c, power_limit_w, demand_tokens, block_s, r2
         ad, bd, ed = cache[key]
         x_idle = ad @ x_idle + bd * pw.p_idle + ed * ambient[k]
         idle_path.append(x_idle[node])
-        for row, (var_now, var_prev) in enumerate(((i1, i1), (i2, i2))):
+        for row, var_now in enumerate((i1, i2)):
             r = 2 * k + row
             eq_rows += [r, r]
             eq_cols += [var_now + k, ip + k]

@@ -92,7 +92,9 @@ def simulate(profile: DeviceProfile, scenario: Scenario, controller: Controller)
     sensor = scenario.sensor
     ambient0 = scenario.ambient_at(profile.ambient_c, 0.0)
     thermal = RCThermal(profile, ambient0)
-    temp_sensor = NoisySensor(sensor.lag_samples, sensor.temp_sigma_c, sensor.temp_resolution_c, rng)
+    temp_sensor = NoisySensor(
+        sensor.lag_samples, sensor.temp_sigma_c, sensor.temp_resolution_c, rng
+    )
     power_sensor = NoisySensor(sensor.lag_samples, sensor.power_sigma_w, 0.0, rng)
     gaps = _Dropouts(sensor.dropout_per_h, sensor.dropout_mean_s, random.Random(scenario.seed + 7))
     w = scenario.workload

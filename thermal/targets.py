@@ -72,5 +72,9 @@ def _paused_when_hot(trace: Trace) -> bool:
     """Over the limit (after a 5-minute grace to learn that it cannot be held), generation
     ran at most 5 % of the time."""
     grace = round(300 / trace.dt_s)
-    hot = [d for t, d in zip(trace.controlled_c[grace:], trace.duty[grace:], strict=False) if t > LIMIT_C + 0.5]
+    hot = [
+        d
+        for t, d in zip(trace.controlled_c[grace:], trace.duty[grace:], strict=False)
+        if t > LIMIT_C + 0.5
+    ]
     return not hot or sum(d > 0 for d in hot) <= 0.05 * len(hot)
