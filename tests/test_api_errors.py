@@ -195,3 +195,38 @@ def test_binding_beyond_loopback_warns_and_still_needs_the_token(tiny_model):
         assert ok.status_code == 200
     finally:
         w.stop()
+
+
+def test_bad_requests_beside_a_running_one_leave_it_intact(http, tiny_model):
+    """While a greedy answer streams, a burst of bad and odd requests comes and goes; the
+    answer is token for token what it is alone."""
+    from tokenizers import Tokenizer
+
+    eos = Tokenizer.from_file(str(tiny_model / "tokenizer.json")).token_to_id("<|im_end|>")
+    # Long enough to still be running when the burst is over (the end of turn is banned).
+    long = _chat(max_tokens=600, temperature=0, logit_bias={str(eos): -100})
+    alone = http.post("/chat/completions", json=long).json()["choices"][0]["message"]["content"]
+    too_long = [{"role": "user", "content": "fennec fox " * 6000}]
+    neighbours = [
+        ({"messages": [{"role": "user", "content": "x"}], "top_k": 513, "max_tokens": 4}, 200),
+        (_chat(temperature=1.5, top_k=100_000, top_p=0.5, min_p=0.9, seed=3), 200),
+        (_chat(logit_bias={"99999": 5}), 400),
+        ({"messages": too_long}, 400),
+        (_chat(seed=-5), 400),
+    ]
+    streamed, at_burst = "", None
+    with http.stream("POST", "/chat/completions", json=long | {"stream": True}) as r:
+        for line in r.iter_lines():
+            if line.startswith("data: {"):
+                choices = json.loads(line[6:])["choices"]
+                streamed += choices[0]["delta"].get("content") or ""
+            if at_burst is None and streamed:  # the answer has started: the burst comes now
+                for body, status in neighbours:
+                    assert http.post("/chat/completions", json=body).status_code == status
+                at_burst = len(streamed)
+                after = http.get("/fennec/status").json()
+                if after["engine"] == "mlx":  # batched: the answer ran right through the burst
+                    assert after["active_requests"] >= 1
+    assert streamed == alone
+    assert at_burst is not None
+    assert http.post("/chat/completions", json=_chat(temperature=1.0)).status_code == 200
