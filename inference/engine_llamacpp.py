@@ -55,9 +55,10 @@ class LlamaCppEngine:
         eos = self._llm.token_eos()
         bos = self._llm.token_bos()
         self._eos = eos
+        self._eos_text = self._piece(eos)
         self._formatter = Jinja2ChatFormatter(
             template=template,
-            eos_token=self._piece(eos),
+            eos_token=self._eos_text,
             bos_token=self._piece(bos) if bos >= 0 else "",
         )
         self._state_cache = llama_cpp.LlamaRAMCache(capacity_bytes=STATE_CACHE_BYTES)
@@ -80,12 +81,20 @@ class LlamaCppEngine:
 
     def encode_chat(self, messages: list[dict]) -> list[int]:
         """The chat rendered with the GGUF's own template, as token ids."""
-        prompt = self._formatter(messages=messages).prompt
+        return self._tokenize(self._formatter(messages=messages).prompt)
+
+    def _tokenize(self, prompt: str) -> list[int]:
         # Specials in the template (<|im_start|> …) must become their control tokens.
         return self._llm.tokenize(prompt.encode("utf-8"), add_bos=False, special=True)
 
     def prepare(self, request: ChatRequest) -> list[int]:
-        prompt = self.encode_chat(request.messages)
+        text = self._formatter(messages=request.messages).prompt
+        # llama.cpp splits text at special tokens in time quadratic in their number (16 s for
+        # 30,000 short messages). Each end-of-turn marker is one token, so counting them
+        # first refuses such a chat at once; one that passes has too few for that to matter.
+        if self._eos_text:
+            check_prompt_fits(text.count(self._eos_text), self.info.context_length, at_least=True)
+        prompt = self._tokenize(text)
         check_prompt_fits(len(prompt), self.info.context_length)
         check_logit_bias(request.params.logit_bias, self._llm.n_vocab())
         return prompt

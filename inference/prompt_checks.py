@@ -13,13 +13,15 @@ from inference.errors import RequestError
 CONTEXT_LENGTH_EXCEEDED = "context_length_exceeded"
 
 
-def check_prompt_fits(prompt_tokens: int, context_length: int) -> None:
-    """RequestError (OpenAI's context_length_exceeded) if the prompt fills the context."""
+def check_prompt_fits(prompt_tokens: int, context_length: int, at_least: bool = False) -> None:
+    """RequestError (OpenAI's context_length_exceeded) if the prompt fills the context.
+
+    `at_least`: `prompt_tokens` is a lower bound, counted before tokenizing in full."""
     if context_length and prompt_tokens >= context_length:
+        count = f"at least {prompt_tokens}" if at_least else str(prompt_tokens)
         raise RequestError(
             f"This model's maximum context length is {context_length} tokens. However, your "
-            f"messages resulted in {prompt_tokens} tokens. Please reduce the length of the "
-            "messages.",
+            f"messages resulted in {count} tokens. Please reduce the length of the messages.",
             param="messages",
             code=CONTEXT_LENGTH_EXCEEDED,
         )

@@ -17,6 +17,7 @@ from tokenizers import Tokenizer
 from inference.worker_process import start_worker
 
 CANCEL_WITHIN_S = 2.0  # the bound
+REFUSED_WITHIN_S = 10.0  # "at once", generously: the refusal takes well under a second
 
 
 @pytest.fixture(scope="module", params=["mlx", "llamacpp"])
@@ -137,6 +138,12 @@ def test_over_context_prompts_are_refused_before_they_queue(http):
     http.post("/fennec/pause", json={"paused": True})
     many = [{"role": "user", "content": f"message {i}"} for i in range(10_000)]
     _assert_context_exceeded(http.post("/chat/completions", json={"messages": many}))
+    # As many empty messages as fit in 1 MiB: llama.cpp alone would take ~16 s to tokenize
+    # them (its special-token split is quadratic); they must be refused at once all the same.
+    empty = [{"role": "user", "content": ""}] * 30_000
+    sent = time.monotonic()
+    _assert_context_exceeded(http.post("/chat/completions", json={"messages": empty}))
+    assert time.monotonic() - sent < REFUSED_WITHIN_S
     long = [{"role": "user", "content": "fennec fox " * 6000}]
     _assert_context_exceeded(
         http.post("/chat/completions", json={"messages": long, "max_tokens": 1, "stream": True})
