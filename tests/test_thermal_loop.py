@@ -74,17 +74,66 @@ class _NoSensors:
         return Snapshot(0.0, (), (), None, ("temperature: none", "power: none"))
 
 
-def test_no_sensors_means_no_blind_throttling():
-    scheduler = Scheduler(lambda: FakeEngine(), max_batch=8)
-    scheduler.start()
+def test_no_temperature_sensor_holds_the_documented_blind_cap_and_says_so():
+    scheduler, engine = _busy_scheduler()
     try:
         loop = ThermalLoop(scheduler, _NoSensors(), build_governor("cool", 8, None), "cool")
-        loop.sampler.sample_once()
+        for _ in range(3):
+            loop.sampler.sample_once()
         extra = loop.status_extra()
-        assert scheduler.status().pacing_s == 0 and scheduler.status().max_batch == 8
-        assert extra["governed"] is False and extra["missing_sensors"]
+        # Never flat out blind: the generic 4 W cap on a 45 W power guess is a deep throttle.
+        assert scheduler.status().pacing_s > 0
+        assert extra["governed"] is True and extra["missing_sensors"]
+        assert extra["thermal_state"] == "blind"
+        assert "no temperature sensor" in extra["thermal_note"]
+        assert extra["power_trust"] == "low" and extra["power_estimate"] == "prior"
+        assert extra["power_source"] == "estimated from CPU load"
     finally:
-        scheduler.stop()
+        _stop(scheduler, engine)
+
+
+class _Hot:
+    """A machine at rest, then a die far over the limit (idle power: nothing runs while it
+    cools), then cool again."""
+
+    def __init__(self, clock, hot_from, cool_at):
+        self.clock, self.hot_from, self.cool_at, self.n = clock, hot_from, cool_at, 0
+
+    def read(self) -> Snapshot:
+        self.n += 1
+        temp = 75.0 if self.hot_from < self.n <= self.cool_at else 30.0
+        return Snapshot(
+            self.clock.monotonic(),
+            (Reading(temp, "°C", "test/die", "die"),),
+            (Reading(3.0, "W", "test", "package"),),
+        )
+
+
+def test_cooling_pause_parks_the_scheduler_and_queued_work_resumes_by_itself():
+    from inference.thermal_loop import COOLING_PACING_S
+
+    clock = ManualClock()
+    scheduler, engine = _busy_scheduler()
+    try:
+        loop = ThermalLoop(
+            scheduler, _Hot(clock, 5, 25), build_governor("cool", 8, None), "cool", clock
+        )
+        for _ in range(25):
+            clock.advance(1.0)
+            loop.sampler.sample_once()
+        extra = loop.status_extra()
+        assert scheduler.status().pacing_s == COOLING_PACING_S
+        assert extra["thermal_state"] == "cooling" and extra["cooling_wait_s"] is not None
+        from app.thermal_state import tray_state
+
+        assert tray_state(extra | {"tokens_per_s": 0.0}).tooltip.startswith("Fennec — cooling down")
+        for _ in range(40):
+            clock.advance(1.0)
+            loop.sampler.sample_once()
+        assert scheduler.status().pacing_s < COOLING_PACING_S  # running again, untouched
+        assert loop.status_extra()["thermal_state"] != "cooling"
+    finally:
+        _stop(scheduler, engine)
 
 
 class _PowerOnly:

@@ -57,3 +57,15 @@ class StepWise:
             elif obs.temp_c < self.trip_c and trend <= 0:
                 self.state = max(0, self.state - 1)
         return Actuation(self.max_batch, 1.0 - self.state / self.levels)
+
+
+class Constant:
+    """One fixed setting for the whole run: what a user could pick by hand."""
+
+    name = "constant"
+
+    def __init__(self, max_batch: int, duty: float) -> None:
+        self.act = Actuation(max_batch, duty)
+
+    def update(self, obs: Observation) -> Actuation:
+        return self.act

@@ -72,7 +72,7 @@ class ThermalIdentifier:
         self._recent: deque[tuple[float, float, float]] = deque(maxlen=self._stride + 1)
         a, b = 1 / prior.c1, 1 / (prior.r1 * prior.c1)
         # Die: rate = a·P − b·(T − T2), a = 1/C1, b = 1/(R1·C1); fitted on stride differences.
-        self._die = RecursiveLeastSquares([a, b], [a, b], 0.999, 0.3)
+        self._die = RecursiveLeastSquares([a, b], [2 * a, 2 * b], 0.999, 0.2)
         self._strides: deque[tuple[float, float, float]] = deque(maxlen=self._stride + 1)
         self._die_good = (prior.r1, prior.c1)
         self._t2 = self._t1 = None  # observer state
@@ -135,8 +135,9 @@ class ThermalIdentifier:
         return PlantEstimate(r1, c1, r2, c2, ambient, t2, self._t2_rate)
 
     def _ambient_prior(self) -> float:
-        # A machine sampled first at rest sits a little above its room.
-        return (self.first_c if self.first_c is not None else 25.0) - 1.0
+        # A machine sampled first at rest sits a little above its room; a first reading far
+        # above any room (the machine was busy before) says only that the room is not hotter.
+        return min(35.0, (self.first_c if self.first_c is not None else 25.0) - 1.0)
 
     def _learn_die(self) -> None:
         """Differences of the die's rate between two strides against differences of power
@@ -213,9 +214,7 @@ class ThermalIdentifier:
             a2, b2 = 1 / prior.c2, 1 / (prior.r2 * prior.c2)
             # The room is the first reading give or take a few degrees: a case held near one
             # temperature cannot tell the room from R2 apart, so the prior must say it.
-            self._case = RecursiveLeastSquares(
-                [a2, b2, 0.0], [3 * a2, 3 * b2, 3 * b2], 0.999, 0.003
-            )
+            self._case = RecursiveLeastSquares([a2, b2, 0.0], [3 * a2, 3 * b2, b2], 0.999, 0.003)
         rate = (cb - ca) / (tb - ta)
         if math.isfinite(rate):
             room = self._ambient_prior()

@@ -74,13 +74,13 @@ def match_device(model: str | None, table: list[MachinePrior] | None = None) -> 
     if not model:
         return GENERIC
     wanted = model.strip().lower()
-    best, best_key = GENERIC, (-1, -1)
+    best, best_key = GENERIC, None
     for entry in table if table is not None else load_device_table():
         for pattern in entry.match:
             p = pattern.strip().lower()
             if p and fnmatch.fnmatchcase(wanted, p):
                 key = (-p.count("*"), len(p))
-                if key > best_key:
+                if best_key is None or key > best_key:
                     best, best_key = entry, key
     return best
 

@@ -91,6 +91,6 @@ class SensorHealth:
             return
         self._load_lo, self._load_hi = min(self._load_lo, load), max(self._load_hi, load)
         swing = self._load_hi - self._load_lo
-        held = t - (self._same_since or t)
+        held = t - (t if self._same_since is None else self._same_since)
         if held >= self.rules.stuck_after_s and swing > max(0.3, 0.3 * abs(self._load_hi)):
             self.state = "stuck"
