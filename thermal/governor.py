@@ -57,7 +57,8 @@ PRESETS: dict[str, GovernorConfig] = {
 PRESET_LABELS = {"cool": "Cool & quiet", "balanced": "Balanced", "performance": "Performance"}
 
 
-HORIZON_S = 20.0  # the power cap plans this far ahead within its window
+HORIZON_S = 30.0  # the power cap plans this far ahead within its window …
+NEAREST_S = 10.0  # … and no nearer than this
 
 
 class Governor:
@@ -141,7 +142,8 @@ class Governor:
         cfg = self.config
         if cfg.limit_c is None:
             return float("inf")  # no control temperature of our own: the OS's limits rule
-        if temp is None:
+        coasting = temp is None
+        if coasting:
             if self.temp_health.state != "gap" or self.plant.die_c is None:
                 self._thermal_w = self.blind_cap_w()
                 return self._thermal_w
@@ -149,6 +151,10 @@ class Governor:
             self.plant.coast(t, power_w)
             temp = self.plant.die_c
         est = self.plant.estimate()
+        # While the die model is uncertain, plan with a die that heats more per watt: early
+        # on (or on a machine that never moves) the first approach is slower, not hotter.
+        doubt = 1.0 + 0.4 * math.exp(-self.plant.die_updates / 40.0)
+        est = replace(est, r1=est.r1 * doubt)
         target = cfg.limit_c - cfg.margin_c
         budget = est.die_equilibrium_w(target, lead_s=est.r1 * est.c1)
         # Headroom (or excess) now is spent (or paid back) over a horizon: the die reaches
@@ -158,7 +164,14 @@ class Governor:
         die = self.plant.die_c if self.plant.die_c is not None else temp
         tau = max(1.0, est.r1 * est.c1)
         decay = math.exp(-max(cfg.horizon_s, 0.5 * tau) / tau)
-        budget += (target - max(die, temp - 0.5)) * decay / (1 - decay) / est.r1
+        gain = decay / (1 - decay) / est.r1
+        error = target - max(die, temp - 0.5)
+        # Over the target the way back is steeper than the way up: an overshoot costs more
+        # than the same margin left unused.
+        budget += error * gain if error >= 0 else 2.0 * error * max(gain, 1.0 / est.r1)
+        if coasting:
+            # Blind for now: never more than before the gap, and less as the model says so.
+            budget = min(budget, self._thermal_w)
         if abs(temp - target) < 1.0 and power_w > 0 and self.temp_health.state == "ok":
             self._held_w.append(power_w)
             del self._held_w[:-600]
@@ -192,23 +205,27 @@ class Governor:
         horizon = min(size, max(1, round(HORIZON_S / self.period_s)))
         # Each window ending j samples from now keeps the newest size − j samples; the cap
         # is the most the next samples may draw, held constant, so that none of them spills.
+        # Windows ending sooner than `nearest` were planned for earlier; leaving them out keeps
+        # the sum's noise (√size readings) from being divided by a handful of samples.
+        nearest = min(horizon, max(1, round(NEAREST_S / self.period_s)))
         kept = sum(history[horizon:])
         cap = float("inf")
-        for j in range(horizon, 0, -1):
+        for j in range(horizon, nearest - 1, -1):
             cap = min(cap, (level * size - kept) / j)
-            kept += history[j - 1] if j - 1 < size else 0.0
+            kept += history[j - 1]
         return max(0.0, cap)
 
     def _map(self, budget: float, demand: int) -> Actuation:
-        """The largest batch whose power fits the budget at full speed, else pace it; a
-        budget at or under idle power is a cooling pause (duty 0)."""
+        """Full speed when the budget covers it, else pace the batch: duty, not a smaller
+        batch, sheds power (decode is memory-bound: the largest batch makes the most tokens
+        per joule, and a batch size the power model has not seen is a guess). A budget at or
+        under idle power is a cooling pause (duty 0)."""
         cfg = self.config
         running = max(1, min(cfg.max_batch, demand if demand > 0 else cfg.max_batch))
-        for batch in range(cfg.max_batch, 0, -1):
-            if self.power.active_w(min(batch, running)) <= budget:
-                return Actuation(batch, 1.0)
         idle = self.power.idle_w
         active = self.power.active_w(running)
+        if active <= budget:
+            return Actuation(cfg.max_batch, 1.0)
         duty = (budget - idle) / max(0.1, active - idle)
         return Actuation(cfg.max_batch, min(1.0, max(0.0, duty)))
 

@@ -23,6 +23,10 @@ from dataclasses import dataclass
 
 from thermal.rls import RecursiveLeastSquares
 
+# Observer process noise (°C² per s): the die model is trusted, the case is a random walk
+# fast enough to follow a small case warming at 0.05 °C/s without lagging degrees behind.
+Q_DIE = 0.002
+Q_CASE = 0.01
 BLOCK_S = 120.0  # enclosure blocks: long against the die, short against the case
 
 
@@ -72,7 +76,7 @@ class ThermalIdentifier:
         self._recent: deque[tuple[float, float, float]] = deque(maxlen=self._stride + 1)
         a, b = 1 / prior.c1, 1 / (prior.r1 * prior.c1)
         # Die: rate = a·P − b·(T − T2), a = 1/C1, b = 1/(R1·C1); fitted on stride differences.
-        self._die = RecursiveLeastSquares([a, b], [2 * a, 2 * b], 0.999, 0.2)
+        self._die = RecursiveLeastSquares([a, b], [2 * a, 2 * b], 1.0, 0.2)
         self._strides: deque[tuple[float, float, float]] = deque(maxlen=self._stride + 1)
         self._die_good = (prior.r1, prior.c1)
         self._t2 = self._t1 = None  # observer state
@@ -113,9 +117,23 @@ class ThermalIdentifier:
         k = dt / c1
         self._t1 += k * (power_w - (self._t1 - self._t2) / r1)
         p11, p12, p22 = self._p
-        self._p = (p11 + 0.002 * dt, p12, p22 + 1e-3 * dt)
+        self._p = (p11 + Q_DIE * dt, p12, p22 + Q_CASE * dt)
         self._recent.clear()
         self._strides.clear()
+
+    @property
+    def die_updates(self) -> int:
+        """How many informative strides the die model has learned from."""
+        return self._die.samples
+
+    def r1_rel_sd(self) -> float:
+        """Relative uncertainty of R1 = a/b from the fit's covariance (delta method)."""
+        a, b = self._die.theta
+        cov = self._die.cov * self._die.noise_sd**2
+        if a <= 0 or b <= 0:
+            return 1.0
+        var = cov[0, 0] / a**2 + cov[1, 1] / b**2 - 2 * cov[0, 1] / (a * b)
+        return float(max(0.0, var) ** 0.5)
 
     @property
     def die_c(self) -> float | None:
@@ -176,9 +194,9 @@ class ThermalIdentifier:
         x1 = t1 + k * (power_w - (t1 - t2) / r1)
         p11, p12, p22 = self._p
         # P = F·P·Fᵀ + Q with F = [[f11, f12], [0, 1]]
-        n11 = f11 * f11 * p11 + 2 * f11 * f12 * p12 + f12 * f12 * p22 + 0.002 * dt
+        n11 = f11 * f11 * p11 + 2 * f11 * f12 * p12 + f12 * f12 * p22 + Q_DIE * dt
         n12 = f11 * p12 + f12 * p22
-        n22 = p22 + 1e-3 * dt
+        n22 = p22 + Q_CASE * dt
         s = n11 + 0.3**2  # sensor noise and quantisation
         g1, g2 = n11 / s, n12 / s
         innovation = temp_c - x1

@@ -127,14 +127,19 @@ def _solve(profile, scenario, limit_c, power_limit_w, demand_tokens, block_s, r2
     pw = profile.power
     w = scenario.workload
     chat = w.kind == "chat"
-    batch = min(profile.max_batch, w.users if chat else w.streams)
+    top = min(profile.max_batch, w.users if chat else w.streams)
+    batches = list(range(1, top + 1)) if chat else [top]
     prefill = w.prompt_tokens / (w.answer_tokens * pw.prefill_tps) if chat else 0.0
+    rate = [1.0 / (pw.step_time(b) / b + prefill) for b in batches]  # tokens/s at batch b
+    extra = [pw.active_power(b) - pw.p_idle for b in batches]
+    nb = len(batches)
     n = len(r2_path)
     node = 0 if profile.controlled == "die" else 1
     ambient = [scenario.ambient_at(profile.ambient_c, (k + 0.5) * block_s) for k in range(n)]
     start = scenario.ambient_at(profile.ambient_c, 0.0)
-    # Variables: P (n), tokens/s (n), T1 (n), T2 (n); T_k is the state at the end of block k.
-    ip, it, i1, i2 = 0, n, 2 * n, 3 * n
+    # Variables: P (n), F (n × nb: share of block k decoding at batch b), T1 (n), T2 (n).
+    ip, i_f, i1, i2 = 0, n, n + n * nb, 2 * n + n * nb
+    size = 3 * n + n * nb
     eq_rows, eq_cols, eq_vals, eq_rhs = [], [], [], []
     cache: dict[float, tuple] = {}
     idle_path, x_idle = [], np.array([start, start])
@@ -146,7 +151,7 @@ def _solve(profile, scenario, limit_c, power_limit_w, demand_tokens, block_s, r2
         x_idle = ad @ x_idle + bd * pw.p_idle + ed * ambient[k]
         idle_path.append(x_idle[node])
         for row, var_now in enumerate((i1, i2)):
-            r = 2 * k + row
+            r = 3 * k + row
             eq_rows += [r, r]
             eq_cols += [var_now + k, ip + k]
             eq_vals += [1.0, -bd[row]]
@@ -158,17 +163,32 @@ def _solve(profile, scenario, limit_c, power_limit_w, demand_tokens, block_s, r2
                 eq_cols += [i1 + k - 1, i2 + k - 1]
                 eq_vals += [-ad[row, 0], -ad[row, 1]]
             eq_rhs.append(rhs)
-    size = 4 * n
-    a_eq = sparse.csr_matrix((eq_vals, (eq_rows, eq_cols)), shape=(2 * n, size))
+        # Power of the block: idle plus what each batch setting adds for its share.
+        r = 3 * k + 2
+        eq_rows.append(r)
+        eq_cols.append(ip + k)
+        eq_vals.append(1.0)
+        for j in range(nb):
+            eq_rows.append(r)
+            eq_cols.append(i_f + k * nb + j)
+            eq_vals.append(-extra[j])
+        eq_rhs.append(pw.p_idle)
+    a_eq = sparse.csr_matrix((eq_vals, (eq_rows, eq_cols)), shape=(3 * n, size))
     idle_path = np.array(idle_path)
     feasible = bool((idle_path <= limit_c + 1e-6).all())
     ceiling = np.maximum(limit_c, idle_path + 1e-3)
-    eye = sparse.identity(n, format="csr")
-    zero = sparse.csr_matrix((n, n))
     blocks, rhs = [], []
-    for slope, intercept in token_hull(profile, batch, prefill):
-        blocks.append(sparse.hstack([-slope * eye, eye, zero, zero]))
-        rhs.append(np.full(n, intercept))
+    share = sparse.hstack(
+        [
+            sparse.csr_matrix((n, n)),
+            sparse.kron(sparse.identity(n), np.ones((1, nb))),
+            sparse.csr_matrix((n, 2 * n)),
+        ]
+    )
+    blocks.append(share)  # at most the whole block
+    rhs.append(np.ones(n))
+    tokens = np.zeros(size)
+    tokens[i_f : i_f + n * nb] = np.tile(rate, n) * block_s
     if power_limit_w is not None:
         mean = np.zeros(size)
         mean[ip : ip + n] = 1.0 / n
@@ -177,23 +197,27 @@ def _solve(profile, scenario, limit_c, power_limit_w, demand_tokens, block_s, r2
         span = max(1, round(60.0 / block_s))
         if n >= span:
             window = sparse.diags([1.0 / span] * span, list(range(span)), shape=(n - span + 1, n))
-            pad = sparse.csr_matrix((n - span + 1, 3 * n))
+            pad = sparse.csr_matrix((n - span + 1, size - n))
             blocks.append(sparse.hstack([window, pad]))
             rhs.append(np.full(n - span + 1, power_limit_w + 1.0))
     if demand_tokens is not None:
-        total = np.zeros(size)
-        total[it : it + n] = block_s
-        blocks.append(sparse.csr_matrix(total))
+        blocks.append(sparse.csr_matrix(tokens))
         rhs.append(np.array([demand_tokens]))
-    cost = np.zeros(size)
-    cost[it : it + n] = -block_s
-    p_max = max(pw.active_power(b) for b in range(1, batch + 1))
+    if chat:
+        # Little's law: a user is thinking, or in the batch, or waiting; the run has
+        # users × duration of user-time. Each answer is followed by a think (its mean).
+        occupancy = np.zeros(size)
+        per = [b + w.think_s / w.answer_tokens * r for b, r in zip(batches, rate, strict=True)]
+        occupancy[i_f : i_f + n * nb] = np.tile(per, n) * block_s
+        blocks.append(sparse.csr_matrix(occupancy))
+        rhs.append(np.array([w.users * n * block_s]))
+    p_max = pw.p_idle + max(extra)
     temp_bounds = [(None, None)] * (2 * n)
     for k in range(n):
         temp_bounds[k if node == 0 else n + k] = (None, float(ceiling[k]))
-    bounds = [(pw.p_idle, p_max)] * n + [(0.0, None)] * n + temp_bounds
+    bounds = [(pw.p_idle, p_max)] * n + [(0.0, 1.0)] * (n * nb) + temp_bounds
     result = linprog(
-        cost,
+        -tokens,
         A_ub=sparse.vstack(blocks).tocsc(),
         b_ub=np.concatenate(rhs),
         A_eq=a_eq.tocsc(),
