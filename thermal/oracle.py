@@ -216,15 +216,21 @@ def _solve(profile, scenario, limit_c, power_limit_w, demand_tokens, block_s, r2
     for k in range(n):
         temp_bounds[k if node == 0 else n + k] = (None, float(ceiling[k]))
     bounds = [(pw.p_idle, p_max)] * n + [(0.0, 1.0)] * (n * nb) + temp_bounds
-    result = linprog(
-        -tokens,
+    scale = float(tokens.max()) or 1.0  # tokens per block: keep the objective near 1
+    problem = dict(
         A_ub=sparse.vstack(blocks).tocsc(),
         b_ub=np.concatenate(rhs),
         A_eq=a_eq.tocsc(),
         b_eq=np.array(eq_rhs),
         bounds=bounds,
-        method="highs",
     )
-    if result.status != 0:
+    # HiGHS's dual simplex, then its interior point: one of them settles what the other
+    # reports as numerically unclear.
+    for method in ("highs-ds", "highs-ipm", "highs"):
+        result = linprog(-tokens / scale, method=method, **problem)
+        if result.status == 0:
+            break
+    else:
         raise RuntimeError(f"oracle LP failed: {result.message}")
+    result.fun *= scale
     return float(-result.fun), result.x[ip : ip + n], result.x[i2 : i2 + n], feasible
