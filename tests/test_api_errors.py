@@ -230,3 +230,68 @@ def test_bad_requests_beside_a_running_one_leave_it_intact(http, tiny_model):
     assert streamed == alone
     assert at_burst is not None
     assert http.post("/chat/completions", json=_chat(temperature=1.0)).status_code == 200
+
+
+class _BrokenStatusScheduler:
+    """Enough of a Scheduler for create_app, whose status fails after the app is built."""
+
+    def __init__(self) -> None:
+        from inference.engine import EngineInfo
+
+        self.info = EngineInfo("fake", "cpu", "fake-model", "continuous", 1)
+        self.calls = 0
+
+    def status(self):
+        self.calls += 1
+        if self.calls > 1:
+            raise RuntimeError("the model thread is gone")
+
+        class _Status:
+            engine = self.info
+
+        return _Status()
+
+
+def test_an_exception_in_a_route_is_an_openai_shaped_500():
+    from fastapi.testclient import TestClient
+
+    from inference.server import create_app
+
+    app = create_app(_BrokenStatusScheduler(), "t0ken")  # type: ignore[arg-type]
+    with TestClient(app, base_url="http://127.0.0.1", raise_server_exceptions=False) as client:
+        r = client.get("/v1/fennec/status", headers={"Authorization": "Bearer t0ken"})
+    err = assert_openai_error(r, 500)
+    assert err["type"] == "server_error" and "Traceback" not in err["message"]
+
+
+def test_the_guard_stops_reading_a_body_at_the_limit():
+    """In process: the guard pulls chunks only until the limit is crossed, then answers 413."""
+    import asyncio
+
+    from inference.http_guard import GuardPolicy, RequestGuard
+
+    pulled = 0
+
+    async def receive():
+        nonlocal pulled
+        pulled += 1
+        return {"type": "http.request", "body": b"x" * 1000, "more_body": True}  # endless
+
+    sent: list[dict] = []
+
+    async def send(message):
+        sent.append(message)
+
+    async def app(scope, receive, send):
+        raise AssertionError("the route must not run")
+
+    scope = {
+        "type": "http",
+        "method": "POST",
+        "path": "/v1/chat/completions",
+        "headers": [(b"host", b"127.0.0.1"), (b"authorization", b"Bearer k")],
+    }
+    guard = RequestGuard(app, GuardPolicy("k", frozenset({"127.0.0.1"}), 10_000))
+    asyncio.run(guard(scope, receive, send))
+    assert sent[0]["status"] == 413
+    assert pulled == 11  # 11 × 1000 bytes: the first chunk past 10,000, and not one more
