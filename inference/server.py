@@ -78,7 +78,7 @@ def create_app(
     async def status() -> dict:
         body = asdict(scheduler.status())
         engine = body.pop("engine")
-        body |= {key: engine[key] for key in ("device", "model", "batching")}
+        body |= {key: engine[key] for key in ("device", "model", "batching", "context_length")}
         body["engine"] = engine["name"]
         for extra in extras:
             body |= extra()

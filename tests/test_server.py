@@ -181,6 +181,7 @@ def test_status(http, worker):
     assert st["engine"] in ("mlx", "llamacpp") and st["device"] == "cpu"
     for key in ("tokens_per_s", "active_requests", "max_batch", "pacing_s", "queued_requests"):
         assert key in st
+    assert st["context_length"] == 4096  # the tiny model's config / the GGUF context
 
 
 def _wait_idle(http, timeout=10.0) -> dict:
