@@ -18,7 +18,11 @@ from typing import Any
 
 from inference.engine import Admission, EngineInfo, StepOutput
 from inference.errors import ModelError
-from inference.prompt_checks import check_logit_bias, check_prompt_fits
+from inference.prompt_checks import (
+    check_logit_bias,
+    check_prompt_fits,
+    template_refusals_are_request_errors,
+)
 from inference.requests import ChatRequest, SamplingParams
 
 STATE_CACHE_BYTES = 512 << 20
@@ -88,7 +92,8 @@ class LlamaCppEngine:
         return self._llm.tokenize(prompt.encode("utf-8"), add_bos=False, special=True)
 
     def prepare(self, request: ChatRequest) -> list[int]:
-        text = self._formatter(messages=request.messages).prompt
+        with template_refusals_are_request_errors():
+            text = self._formatter(messages=request.messages).prompt
         # llama.cpp splits text at special tokens in time quadratic in their number (16 s for
         # 30,000 short messages). Each end-of-turn marker is one token, so counting them
         # first refuses such a chat at once; one that passes has too few for that to matter.

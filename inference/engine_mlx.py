@@ -14,7 +14,11 @@ from typing import Any
 
 from inference.engine import Admission, EngineInfo, StepOutput
 from inference.errors import ModelError
-from inference.prompt_checks import check_logit_bias, check_prompt_fits
+from inference.prompt_checks import (
+    check_logit_bias,
+    check_prompt_fits,
+    template_refusals_are_request_errors,
+)
 from inference.requests import ChatRequest
 
 log = logging.getLogger(__name__)
@@ -107,7 +111,8 @@ class MlxEngine:
         return list(self._tokenizer.apply_chat_template(messages, add_generation_prompt=True))
 
     def prepare(self, request: ChatRequest) -> list[int]:
-        prompt = self.encode_chat(request.messages)
+        with template_refusals_are_request_errors():
+            prompt = self.encode_chat(request.messages)
         check_prompt_fits(len(prompt), self.info.context_length)
         check_logit_bias(request.params.logit_bias, self._vocab)
         return prompt

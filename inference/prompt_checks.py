@@ -8,6 +8,9 @@ would refuse the many clients that send a generous max_tokens with every request
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from inference.errors import RequestError
 
 CONTEXT_LENGTH_EXCEEDED = "context_length_exceeded"
@@ -35,3 +38,19 @@ def check_logit_bias(bias: tuple[tuple[int, float], ...], vocab_size: int) -> No
                 f"logit_bias: token id {token} is not in the vocabulary (0 … {vocab_size - 1})",
                 param="logit_bias",
             )
+
+
+@contextmanager
+def template_refusals_are_request_errors() -> Iterator[None]:
+    """A chat template that raises (e.g. "roles must alternate user/assistant", as Mixtral's
+    does) is refusing the client's messages: a 400 naming them, not a 500. Its
+    `raise_exception` is a TemplateError under transformers, a ValueError under
+    llama-cpp-python."""
+    from jinja2 import TemplateError
+
+    try:
+        yield
+    except (TemplateError, ValueError) as e:
+        raise RequestError(
+            f"the model's chat template refused these messages: {e}", param="messages"
+        ) from None

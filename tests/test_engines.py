@@ -141,3 +141,28 @@ def test_concurrent_requests_all_finish_and_mlx_batches_them(engine_and_schedule
             pass
         assert e.finish_reason == "length"
     assert max(sizes) == (4 if kind == "mlx" else 1)
+
+
+RAISING_TEMPLATE = "{{ raise_exception('Conversation roles must alternate user/assistant') }}"
+
+
+def test_a_template_that_refuses_the_messages_is_the_clients_error(
+    engine_and_scheduler, monkeypatch
+):
+    """Some models' templates raise on a conversation they do not accept (Mixtral's wants
+    alternating roles): that is a 400 naming the messages, not a server fault."""
+    kind, engine, s = engine_and_scheduler
+    if kind == "mlx":
+        monkeypatch.setattr(engine.tokenizer._tokenizer, "chat_template", RAISING_TEMPLATE)
+    else:
+        from llama_cpp.llama_chat_format import Jinja2ChatFormatter
+
+        refusing = Jinja2ChatFormatter(template=RAISING_TEMPLATE, eos_token="", bos_token="")
+        monkeypatch.setattr(engine, "_formatter", refusing)
+    _, last = _collect(s, ChatRequest(MESSAGES, SamplingParams(max_tokens=4)))
+    assert (last.finish_reason, last.error_is_request, last.error_param) == (
+        "error",
+        True,
+        "messages",
+    )
+    assert "must alternate" in last.error
