@@ -17,7 +17,11 @@ from inference.worker_process import start_worker
 
 @pytest.fixture(scope="module", params=["mlx", "llamacpp"])
 def worker(request, tiny_model):
-    w = start_worker(str(tiny_model), request.param, extra_args=("--max-batch", "8"))
+    # No governor: these tests are about the API, and on a machine without a temperature
+    # sensor the governor paces by the whole machine's CPU load (here: other test runs).
+    w = start_worker(
+        str(tiny_model), request.param, extra_args=("--max-batch", "8", "--no-governor")
+    )
     yield w
     w.stop()
 
