@@ -59,6 +59,7 @@ PRESET_LABELS = {"cool": "Cool & quiet", "balanced": "Balanced", "performance": 
 
 HORIZON_S = 30.0  # the power cap plans this far ahead within its window …
 NEAREST_S = 10.0  # … and no nearer than this
+MIN_DUTY = 0.02
 
 
 class Governor:
@@ -165,7 +166,9 @@ class Governor:
         tau = max(1.0, est.r1 * est.c1)
         decay = math.exp(-max(cfg.horizon_s, 0.5 * tau) / tau)
         gain = decay / (1 - decay) / est.r1
-        error = target - max(die, temp - 0.5)
+        # The raw reading counts only where it is well above the estimate: a sensor with
+        # whole-degree steps must not swing the budget at every step.
+        error = target - max(die, temp - 1.0)
         # Over the target the way back is steeper than the way up: an overshoot costs more
         # than the same margin left unused.
         budget += error * gain if error >= 0 else 2.0 * error * max(gain, 1.0 / est.r1)
@@ -221,13 +224,17 @@ class Governor:
         per joule, and a batch size the power model has not seen is a guess). A budget at or
         under idle power is a cooling pause (duty 0)."""
         cfg = self.config
-        running = max(1, min(cfg.max_batch, demand if demand > 0 else cfg.max_batch))
         idle = self.power.idle_w
-        active = self.power.active_w(running)
+        # Sized for the hungriest batch seen so far, so the setting holds whoever is in the
+        # batch: users coming and going must not move the actuator. (A batch size no reading
+        # has calibrated is a guess, so it does not count.)
+        running = max(1, min(cfg.max_batch, demand if demand > 0 else cfg.max_batch))
+        active = max(self.power.active_w(b) for b in self.power.seen_batches | {running})
         if active <= budget:
             return Actuation(cfg.max_batch, 1.0)
         duty = (budget - idle) / max(0.1, active - idle)
-        return Actuation(cfg.max_batch, min(1.0, max(0.0, duty)))
+        # A sliver of duty sheds nothing worth a change of state: below it, pause.
+        return Actuation(cfg.max_batch, 0.0 if duty < MIN_DUTY else min(1.0, duty))
 
     def _settle(
         self, wanted: Actuation, obs: Observation, temp: float | None, urgent: bool
@@ -247,11 +254,17 @@ class Governor:
         # few percent short of the best setting for good.
         band = max(cfg.deadband_floor, cfg.duty_deadband * (1.0 - since / cfg.deadband_decay_s))
         big = abs(wanted.duty - cur.duty) >= band or wanted.max_batch != cur.max_batch
-        pause_edge = (wanted.duty == 0.0) != (cur.duty == 0.0)
+        # Over the target (by the model's reckoning, which also runs through sensor gaps) a
+        # cut of any size is worth making.
+        hot = (
+            cfg.limit_c is not None
+            and self.plant.die_c is not None
+            and self.plant.die_c > cfg.limit_c - cfg.margin_c + 0.3
+        )
         if cutting:
-            go = urgent or over or ((big or pause_edge) and since >= cfg.hold_s)
+            go = urgent or over or ((big or hot) and since >= cfg.hold_s)
         else:
-            go = (big or pause_edge or wanted.duty >= 1.0) and since >= cfg.hold_up_s
+            go = (big or wanted.duty >= 1.0) and since >= cfg.hold_up_s
         if go:
             self._current = wanted
             self._last_change_t = obs.t

@@ -48,6 +48,7 @@ class PowerModel:
         # only when the load was the same across all of them, so no reading is a blend.
         self._loads: deque[tuple[int, float]] = deque(maxlen=settle_samples)
         self.readings = 0
+        self.seen_batches: set[int] = set()  # batch sizes a reading has calibrated
 
     @property
     def calibrated(self) -> bool:
@@ -82,3 +83,5 @@ class PowerModel:
         active = busy if batch > 0 else 0.0
         self._rls.update([1.0, active * (1 - x), active * x], power_w)
         self.readings += 1
+        if batch > 0 and busy >= 0.1:
+            self.seen_batches.add(min(batch, self.max_batch))
