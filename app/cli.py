@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -36,6 +37,11 @@ def _add_serve(sub) -> None:
         choices=("auto", "skin", "die"),
         default="auto",
         help="which sensor the governor controls (auto: skin where exposed, else die)",
+    )
+    p.add_argument(
+        "--exit-with-parent",
+        action="store_true",
+        help="stop when standard input closes (the app that started this worker is gone)",
     )
 
 
@@ -128,6 +134,17 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    try:
+        return _dispatch(argv)
+    except BrokenPipeError:
+        # `fennec history export 1 | head`: the reader has left, which is not an error. Point
+        # stdout at /dev/null so the interpreter's final flush does not complain either.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 0
+
+
+def _dispatch(argv: list[str] | None) -> int:
     args = build_parser().parse_args(argv)
     if args.command == "serve":
         from inference.serve import ServeOptions, serve
@@ -144,6 +161,7 @@ def main(argv: list[str] | None = None) -> int:
                 thermal_sim=args.thermal_sim,
                 governor=not args.no_governor,
                 temperature_source=args.temperature_source,
+                exit_with_parent=args.exit_with_parent,
             )
         )
     if args.command == "chat":

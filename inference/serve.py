@@ -13,6 +13,7 @@ from typing import TextIO
 
 from inference.errors import FennecError
 from inference.model_source import load_engine, pick_engine, resolve
+from inference.parent_watch import exit_soon, watch_parent
 from inference.scheduler import Scheduler
 from inference.server import LOOPBACK_HOSTS, create_app
 
@@ -29,6 +30,7 @@ class ServeOptions:
     thermal_sim: str | None = None  # a device profile: close the loop through the simulation
     governor: bool = True
     temperature_source: str = "auto"
+    exit_with_parent: bool = False  # stdin is the parent's pipe: its EOF means the app is gone
 
 
 def write_secret_file(path: Path, secret: str) -> None:
@@ -67,6 +69,22 @@ def serve(options: ServeOptions, out: TextIO = sys.stdout, err: TextIO = sys.std
     """Run the worker; returns the process exit code. Known failures print one clear line."""
     import uvicorn
 
+    server_box: list = []  # the uvicorn server once it exists: the parent watch stops it
+
+    def parent_gone() -> None:
+        try:
+            print(
+                "fennec: the app that started this worker is gone; stopping", file=err, flush=True
+            )
+        except (OSError, ValueError):
+            pass  # its end of our output pipe is gone with it
+        if not server_box:
+            os._exit(1)  # still loading: nothing to save, nobody to answer
+        server_box[0].should_exit = True
+        exit_soon()
+
+    if options.exit_with_parent:
+        watch_parent(parent_gone)
     try:
         files = resolve(options.model)
         choice = pick_engine(files, options.engine)
@@ -113,6 +131,7 @@ def serve(options: ServeOptions, out: TextIO = sys.stdout, err: TextIO = sys.std
     server = uvicorn.Server(
         uvicorn.Config(app, log_level="warning", timeout_graceful_shutdown=2, access_log=False)
     )
+    server_box.append(server)
     port = sock.getsockname()[1]
     shown_host = f"[{options.host}]" if ":" in options.host else options.host
     url = f"http://{shown_host}:{port}/v1"

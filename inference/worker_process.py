@@ -65,10 +65,18 @@ def start_worker(
         "0",
         "--token-file",
         str(token_file),
+        "--exit-with-parent",
         *extra_args,
     ]
+    # We hold the write end of its stdin for our whole life: when we end (even by kill -9)
+    # the worker reads EOF and stops, so no orphan keeps the model loaded.
     proc = subprocess.Popen(
-        cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, bufsize=1
+        cmd,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        bufsize=1,
     )
     log: list[str] = []
     found: dict = {}

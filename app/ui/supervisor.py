@@ -4,6 +4,7 @@ quit. The window never waits on it: everything arrives as signals."""
 from __future__ import annotations
 
 import os
+import signal
 import tempfile
 from pathlib import Path
 
@@ -15,6 +16,19 @@ from inference.worker_process import READY, fennec_command
 
 MAX_RESTARTS = 5
 STATUS_PERIOD_MS = 1000
+
+
+def how_it_ended(code: int, status: QProcess.ExitStatus) -> str:
+    """Words for a worker's end. On a crash QProcess reports the signal number as the code."""
+    if status == QProcess.ExitStatus.CrashExit:
+        try:
+            name = signal.Signals(code).name
+        except ValueError:
+            name = f"signal {code}"
+        if code == getattr(signal, "SIGKILL", -1):
+            return f"was killed ({name}; the system may have run out of memory)"
+        return f"crashed ({name})"
+    return f"stopped (exit code {code})"
 
 
 class WorkerSupervisor(QObject):
@@ -92,6 +106,8 @@ class WorkerSupervisor(QObject):
                 "0",
                 "--token-file",
                 str(token_file),
+                # QProcess keeps the worker's stdin open while we live: it exits with us.
+                "--exit-with-parent",
                 *extra,
             ],
         )
@@ -125,7 +141,7 @@ class WorkerSupervisor(QObject):
                 self._status_timer.start()
                 self.worker_did_start.emit(self.base_url, self.token, self.model_name)
 
-    def _on_process_finished(self, code: int, _status) -> None:
+    def _on_process_finished(self, code: int, status: QProcess.ExitStatus) -> None:
         self._status_timer.stop()
         was_ready = bool(self.base_url)
         self.base_url = ""
@@ -149,7 +165,7 @@ class WorkerSupervisor(QObject):
             )
             return
         self._restarts += 1
-        self.worker_did_fail.emit(f"The model worker stopped (exit {code}); restarting…")
+        self.worker_did_fail.emit(f"The model worker {how_it_ended(code, status)}; restarting…")
         QTimer.singleShot(500 * self._restarts, self._launch)
 
     def _poll_status(self) -> None:
