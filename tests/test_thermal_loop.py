@@ -175,6 +175,9 @@ def test_serve_with_thermal_sim_reports_governor_fields_and_switches_presets(tin
             assert st["temperature_source"].startswith("simulated:fan-mini")
             assert st["temperature_c"] is not None and st["power_w"] is not None
             assert "throttle" in st and st["history"]
+            # The simulated profile is the plant only: the governor starts generic, learning.
+            assert st["learned"]["device_prior"] == "generic"
+            assert st["power_trust"] == "high" and st["thermal_state"] in ("running", "throttled")
             assert c.post("/fennec/preset", json={"preset": "balanced"}).status_code == 200
             assert c.get("/fennec/status").json()["preset"] == "balanced"
             assert c.post("/fennec/preset", json={"preset": "turbo"}).status_code == 400

@@ -49,10 +49,16 @@ def run_fleet(
     indices = only if only else list(range(n))
     results: list[dict] = []
     runs: dict[int, MachineRun] = {}
+    errors: list[dict] = []
     started = time.monotonic()
     for i in indices:
         machine = draw_machine(seed, i, duration)
-        run = run_machine(machine.profile, machine.scenario, governor)
+        try:
+            run = run_machine(machine.profile, machine.scenario, governor)
+        except RuntimeError as e:  # the oracle's solver: a bench failure, reported as one
+            out(f"{i:4d} {machine.label:58} BENCH ERROR: {e}")
+            errors.append({"index": i, "error": str(e)})
+            continue
         row = _row(i, machine, run)
         results.append(row)
         runs[i] = run  # traces are kept only for the worst ones below
@@ -64,6 +70,10 @@ def run_fleet(
         )
         _drop_traces_but_worst(runs, results, keep=max(worst_plots, 1))
     summary = summarise(results, seed, n, minutes)
+    if errors:
+        summary["all_met"] = False
+        summary["errors"] = errors
+        summary["lines"].append(f"{len(errors)} machines could not be scored (see errors)")
     out("")
     for line in summary["lines"]:
         out(line)

@@ -224,10 +224,12 @@ def _solve(profile, scenario, limit_c, power_limit_w, demand_tokens, block_s, r2
         b_eq=np.array(eq_rhs),
         bounds=bounds,
     )
-    # HiGHS's dual simplex, then its interior point: one of them settles what the other
-    # reports as numerically unclear.
-    for method in ("highs-ds", "highs-ipm", "highs"):
-        result = linprog(-tokens / scale, method=method, **problem)
+    # The problem is feasible by construction (idle power all along), so a failure is
+    # numerical: HiGHS's presolve is the usual culprit (seen on a 1.5-s die time constant);
+    # retry without it, then with the other algorithms.
+    attempts = [("highs-ds", {}), ("highs-ds", {"presolve": False}), ("highs-ipm", {})]
+    for method, options in attempts + [("highs-ipm", {"presolve": False})]:
+        result = linprog(-tokens / scale, method=method, options=options, **problem)
         if result.status == 0:
             break
     else:
