@@ -5,6 +5,7 @@ worker still answers a normal request afterwards."""
 
 from __future__ import annotations
 
+import os
 from collections import Counter
 
 import httpx
@@ -16,7 +17,8 @@ from schemathesis import GenerationMode
 
 from inference.worker_process import start_worker
 
-EXAMPLES_PER_ENGINE = 200
+# A few hundred in CI; FENNEC_FUZZ_EXAMPLES=5000 for a longer hunt on your own machine.
+EXAMPLES_PER_ENGINE = int(os.environ.get("FENNEC_FUZZ_EXAMPLES", "200"))
 ANSWER_WITHIN_S = 30.0
 # Answers are cut to a few tokens: the fuzz is about what the worker accepts, and a random
 # model asked for 32,768 tokens would spend the test's time generating, not probing.
@@ -97,7 +99,13 @@ def test_fuzz_the_api(worker):
         by_route[(case.method, case.operation.path, response.status_code)] += 1
         _check(response, case)
 
-    probe()
+    try:
+        probe()
+    finally:
+        if not worker.alive():  # say how it died, not just that connections were refused
+            print(
+                f"\nthe worker exited ({worker.process.returncode}):", *worker.log[-30:], sep="\n"
+            )
     print("\n".join(f"{route}: {n}" for route, n in sorted(by_route.items())))
     print(
         f"\nfuzz ({worker.base_url}): {sum(statuses.values())} requests, statuses {dict(statuses)}"
