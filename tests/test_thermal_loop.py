@@ -88,6 +88,10 @@ def test_no_temperature_sensor_holds_the_documented_blind_cap_and_says_so():
         assert "no temperature sensor" in extra["thermal_note"]
         assert extra["power_trust"] == "low" and extra["power_estimate"] == "prior"
         assert extra["power_source"] == "estimated from CPU load"
+        from app.thermal_state import tray_state
+
+        tray = tray_state(extra | {"tokens_per_s": 0.0})
+        assert tray.state == "blind" and "no temperature sensor" in tray.tooltip
     finally:
         _stop(scheduler, engine)
 
