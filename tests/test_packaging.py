@@ -10,6 +10,7 @@ import json
 import os
 import re
 import shutil
+import signal
 import subprocess
 import time
 from pathlib import Path
@@ -20,6 +21,10 @@ ROOT = Path(__file__).resolve().parent.parent
 DIST = ROOT / "dist"
 APPDIR = DIST / "Fennec.AppDir"
 ENABLED = os.environ.get("CI") == "true" or os.environ.get("FENNEC_PACKAGING_TEST") == "1"
+# The build takes 6–7 minutes on a busy 2-core machine: past pytest's 300-s default. The first
+# test to use the bundle pays for it, so every such test gets the longer limit.
+BUILD_TIMEOUT_S = 1500
+bundle_timeout = pytest.mark.timeout(BUILD_TIMEOUT_S + 300)
 
 
 def test_packaging_folder_is_not_a_python_package():
@@ -35,17 +40,26 @@ def bundle():
         pytest.skip("set FENNEC_PACKAGING_TEST=1 to build the bundle (CI does)")
     if not shutil.which("mksquashfs"):
         pytest.skip("mksquashfs missing (./run installs squashfs-tools on Debian)")
-    out = subprocess.run(
+    # Its own session: on a timeout (or pytest's) the whole build goes, mksquashfs included.
+    build = subprocess.Popen(
         [str(ROOT / "packaging" / "build"), "linux"],
         cwd=ROOT,
-        capture_output=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
         text=True,
-        timeout=1500,
+        start_new_session=True,
     )
-    assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-3000:]
+    try:
+        output, _ = build.communicate(timeout=BUILD_TIMEOUT_S)
+    finally:
+        if build.poll() is None:
+            os.killpg(build.pid, signal.SIGKILL)
+            build.wait()
+    assert build.returncode == 0, output[-6000:]
     return APPDIR
 
 
+@bundle_timeout
 def test_appdir_layout(bundle):
     apprun = bundle / "AppRun"
     assert apprun.exists() and os.access(apprun, os.X_OK)
@@ -62,6 +76,7 @@ def test_appdir_layout(bundle):
     assert "squashfs-root/AppRun" in listing.stdout
 
 
+@bundle_timeout
 def test_bundle_has_resources_and_no_test_models(bundle):
     files = [p for p in bundle.rglob("*") if p.is_file()]
     assert not [p for p in files if p.suffix in (".gguf", ".safetensors")]
@@ -69,6 +84,7 @@ def test_bundle_has_resources_and_no_test_models(bundle):
     assert {"fanless-laptop.json", "w1-backlogged.json", "models.json", "fennec.svg"} <= names
 
 
+@bundle_timeout
 def test_bundled_cli_and_worker_answer_a_chat(bundle, tiny_model, fennec_home):
     version = subprocess.run(
         [str(bundle / "AppRun"), "--version"], capture_output=True, text=True, timeout=60
@@ -104,6 +120,7 @@ def _glibc_floor(root: Path) -> str:
     return max(versions, key=lambda v: tuple(int(x) for x in v.split("."))) if versions else "?"
 
 
+@bundle_timeout
 def test_first_run_under_xvfb_with_tray_window_and_a_chat(bundle, tiny_model, tmp_path):
     if not (shutil.which("Xvfb") and shutil.which("trayer")):
         pytest.skip("Xvfb/trayer missing")

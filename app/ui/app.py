@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from PySide6.QtCore import QEvent
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication, QMessageBox, QSystemTrayIcon
 
@@ -101,6 +103,9 @@ class FennecApp:
 
     def open_status(self) -> None:
         if self.status_window is None:
+            # Imported here, for real, on first use: pyqtgraph is heavy at start-up.
+            from app.ui.status_window import StatusWindow
+
             self.status_window = StatusWindow(self.window)
             self.status_window.show_status(self._last_status)
         self.status_window.show()
@@ -164,4 +169,28 @@ def run_app(model: str | None = None, self_test: Path | None = None) -> int:
         from app.ui.self_test import attach_self_test
 
         attach_self_test(fennec, self_test, started)
-    return app.exec()
+    code = app.exec()
+    tear_down(fennec, app)
+    # Everything that matters is closed and flushed; the interpreter's finaliser would only
+    # free the remaining Qt wrappers, in an order PySide6 does not define.
+    os._exit(code)
+
+
+def tear_down(fennec: FennecApp, app: QApplication) -> None:
+    """End in a fixed order — worker and history first, then every window and the tray while
+    the QApplication still lives — and leave without the interpreter's finaliser walking the
+    remaining Qt wrappers in whatever order (that walk aborted some exits with
+    `Fatal Python error: bool_dealloc`)."""
+    fennec.shutdown()
+    if fennec.tray is not None:
+        fennec.tray.hide()
+    for widget in (fennec.status_window, getattr(fennec, "search_dialog", None), fennec.window):
+        if widget is not None:
+            widget.close()
+            widget.deleteLater()
+    if fennec.tray is not None:
+        fennec.tray.deleteLater()
+    # The deferred deletes run now, while Qt is whole (processEvents alone skips them).
+    app.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+    sys.stdout.flush()
+    sys.stderr.flush()

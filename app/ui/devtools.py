@@ -27,23 +27,34 @@ def send():
     fennec.window.send()
     QTimer.singleShot(3000, shoot)
 def shoot():
+    try:
+        take_shots()
+    except BaseException:
+        import traceback; traceback.print_exc()
+        fennec.shutdown(); app.exit(1)  # a failure ends the run at once, never a 300-s hang
+        return
+    fennec.shutdown()
+    app.quit()
+def take_shots():
     fennec.window.grab().save(os.path.join(out, "window.png"))
+    status = {"engine": "mlx", "device": "cpu", "model": "tiny", "tokens_per_s": 18.5,
+        "temperature_c": 53.8, "power_w": 11.2, "throttle": 0.35, "temperature_limit_c": 55.0,
+        "power_limit_w": 18.0, "preset": "cool", "temperature_source": "simulated",
+        "power_source": "simulated", "history": [
+            {"t": float(i), "temperature_c": 45 + i * 0.07, "power_w": 9 + (i % 5),
+             "tokens_per_s": 18} for i in range(120)]}
     if fennec.tray is not None:
-        fennec.tray.show_status({"temperature_c": 53.8, "power_w": 11.2, "tokens_per_s": 18.5,
-            "throttle": 0.35, "temperature_limit_c": 55.0, "preset": "cool",
-            "temperature_source": "simulated", "history": [
-                {"temperature_c": 45 + i * 0.07, "power_w": 9 + (i % 5), "tokens_per_s": 18}
-                for i in range(120)]})
+        fennec.tray.show_status(status)
         fennec.tray.graph.resize(260, 70)
         fennec.tray.graph.grab().save(os.path.join(out, "tray-graph.png"))
         fennec.tray.icon().pixmap(64, 64).save(os.path.join(out, "tray-icon.png"))
     fennec.open_status()
-    fennec.status_window.show_status(None)
+    fennec.status_window.show_status(status)
+    app.processEvents()
+    fennec.status_window.grab().save(os.path.join(out, "status.png"))
     app.primaryScreen().grabWindow(0).save(os.path.join(out, "screen.png"))
-    fennec.shutdown()
-    app.quit()
 QTimer.singleShot(300, send)
-app.exec()
+sys.exit(app.exec())
 """
 
 

@@ -101,10 +101,10 @@ class MainWindow(QMainWindow):
             "<p>Fennec runs a model entirely on this computer.</p>"
         )
         self.empty_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        choose = QPushButton("Choose a model…")
-        choose.clicked.connect(self.model_was_requested.emit)
+        self.choose_button = QPushButton("Choose a model…")
+        self.choose_button.clicked.connect(self.model_was_requested.emit)
         ev.addWidget(self.empty_label)
-        ev.addWidget(choose, alignment=Qt.AlignmentFlag.AlignCenter)
+        ev.addWidget(self.choose_button, alignment=Qt.AlignmentFlag.AlignCenter)
         ev.addStretch()
 
         self.pages = QStackedWidget()
@@ -141,10 +141,10 @@ class MainWindow(QMainWindow):
         add("Settings", QKeySequence("Ctrl+,"), self.settings_were_requested.emit)
         add("Quit", QKeySequence.StandardKey.Quit, self.close)
         # Where the desktop has no tray, the status and its graphs live here.
-        status = QPushButton("Status")
-        status.setFlat(True)
-        status.clicked.connect(self.status_was_requested.emit)
-        self.statusBar().addPermanentWidget(status)
+        self.status_button = QPushButton("Status")
+        self.status_button.setFlat(True)
+        self.status_button.clicked.connect(self.status_was_requested.emit)
+        self.statusBar().addPermanentWidget(self.status_button)
 
     # -- worker state -----------------------------------------------------------------------------
     def set_worker(self, base_url: str, token: str, model: str) -> None:
@@ -218,7 +218,11 @@ class MainWindow(QMainWindow):
         item = self.conversation_list.itemAt(pos)
         if item is None:
             return
-        cid = item.data(Qt.ItemDataRole.UserRole)
+        menu = self.conversation_menu(item.data(Qt.ItemDataRole.UserRole))
+        menu.exec(self.conversation_list.mapToGlobal(pos))
+
+    def conversation_menu(self, cid: int) -> QMenu:
+        """What a right-click on a conversation offers (built apart so tests can trigger it)."""
         menu = QMenu(self)
         menu.addAction("Rename…").triggered.connect(lambda: self._rename(cid))
         pinned = self.history.conversation(cid).pinned
@@ -228,7 +232,7 @@ class MainWindow(QMainWindow):
         menu.addAction("Export as Markdown…").triggered.connect(lambda: self._export(cid, "md"))
         menu.addAction("Export as JSON…").triggered.connect(lambda: self._export(cid, "json"))
         menu.addAction("Delete").triggered.connect(lambda: self.delete_conversation(cid))
-        menu.exec(self.conversation_list.mapToGlobal(pos))
+        return menu
 
     def _rename(self, cid: int) -> None:
         title, ok = QInputDialog.getText(

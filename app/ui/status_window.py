@@ -58,8 +58,8 @@ class StatusWindow(QWidget):
         history = status.get("history") or []
         if not history:
             return
-        now = history[-1]["t"]
-        xs = [e["t"] - now for e in history]
+        now = history[-1].get("t", len(history))
+        xs = [e.get("t", i) - now for i, e in enumerate(history)]
 
         def series(key: str) -> tuple[list[float], list[float]]:
             pts = [(x, e[key]) for x, e in zip(xs, history, strict=True) if e.get(key) is not None]
