@@ -1,7 +1,9 @@
 """Chat history: SQLite (WAL) through sqlite-utils, named migrations, FTS5 kept by triggers.
 
-Every message is written as it streams, so a crash or kill of the app or the worker loses
-at most the chunk in flight, and WAL never leaves a half-written database behind.
+Every streamed chunk is written as it arrives, so a crash or kill of the app or the worker
+loses at most the chunk in flight, and WAL never leaves a half-written database behind. A chunk
+costs O(chunk): it goes to the `message_chunks` journal, which is folded into the message and its
+search entry every FOLD_INTERVAL_S, when the answer ends, and on recovery after a crash.
 """
 
 from __future__ import annotations
@@ -21,6 +23,16 @@ from app.search_text import fts_query, index_text, snippet, wants_prefix
 from inference.errors import FennecError
 
 SEARCH_WINDOW = 3000  # most recent matches ranked per search
+FOLD_INTERVAL_S = 3.0  # a streaming answer becomes searchable at least this often
+
+# A message's text is its row plus any chunks not yet folded in (in arrival order).
+_CONTENT = (
+    "m.content || coalesce((select group_concat(text, '') from "
+    "(select text from message_chunks c where c.message_id = m.id order by c.id)), '')"
+)
+_MESSAGE_COLUMNS = (
+    f"m.id, m.conversation_id, m.role, {_CONTENT} as content, m.status, m.created_at, m.model"
+)
 
 
 class HistoryError(FennecError):
@@ -101,9 +113,22 @@ def _m002_fts(db: sqlite_utils.Database) -> None:
     )
 
 
+def _m004_stream_chunks(db: sqlite_utils.Database) -> None:
+    # Appending a row is O(chunk); rewriting the message and its FTS entry per chunk was
+    # O(message). Chunks go with their message (cascade) on delete.
+    db.execute(
+        "create table message_chunks ("
+        "id integer primary key, "
+        "message_id integer not null references messages(id) on delete cascade, "
+        "text text not null)"
+    )
+    db.execute("create index message_chunks_message on message_chunks (message_id, id)")
+
+
 MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     ("m001_initial", _m001_initial),
     ("m002_fts", _m002_fts),
+    ("m004_stream_chunks", _m004_stream_chunks),
 ]
 
 
@@ -130,6 +155,7 @@ class History:
         self.path = Path(path) if path is not None else history_db()
         self._clock = clock
         self._lock = threading.RLock()
+        self._folded_at: dict[int, float] = {}  # message id -> clock time of its last fold
         try:
             conn = sqlite3.connect(self.path, check_same_thread=False, timeout=10)
             self.db = sqlite_utils.Database(conn)
@@ -240,28 +266,68 @@ class History:
         return self._write(insert)
 
     def append(self, message_id: int, text: str) -> None:
-        """Add a streamed chunk to a message (one short transaction: durable at once)."""
+        """Add a streamed chunk to a message: one short transaction (durable at once) that
+        costs O(chunk); every FOLD_INTERVAL_S the journal is folded into the message."""
         if not text:
             return
+        now = self._clock()
+        last = self._folded_at.setdefault(message_id, now)
 
-        def update() -> None:
-            row = self.db["messages"].get(message_id)
-            content = row["content"] + text
+        def insert() -> None:
+            self.db.execute(
+                "insert into message_chunks (message_id, text) values (?, ?)", [message_id, text]
+            )
+            if now - last >= FOLD_INTERVAL_S:
+                self._fold(message_id)
+                self._folded_at[message_id] = now
+
+        self._write(insert)
+
+    def _fold(self, message_id: int) -> None:
+        """Move a message's journalled chunks into its row and search entry (in a transaction).
+
+        Only the chunks read here are deleted: another process may be appending meanwhile."""
+        chunks = list(
+            self.db.execute(
+                "select id, text from message_chunks where message_id = ? order by id",
+                [message_id],
+            )
+        )
+        if not chunks:
+            return
+        row = self.db.execute("select content from messages where id = ?", [message_id]).fetchone()
+        if row is None:
+            return
+        content = row[0] + "".join(text for _, text in chunks)
+        self.db.execute(
+            "update messages set content = ?, search_text = ? where id = ?",
+            [content, index_text(content), message_id],
+        )
+        self.db.execute(
+            "delete from message_chunks where message_id = ? and id <= ?",
+            [message_id, chunks[-1][0]],
+        )
+
+    def fold(self, message_id: int) -> None:
+        """Make everything streamed so far part of the message and findable by search."""
+        self._write(lambda: self._fold(message_id))
+
+    def finish(self, message_id: int, status: str = "complete") -> None:
+        def done() -> None:
+            self._fold(message_id)
+            self.db["messages"].update(message_id, {"status": status})
+
+        self._write(done)
+        self._folded_at.pop(message_id, None)
+
+    def edit(self, message_id: int, content: str) -> None:
+        def replace() -> None:
+            self.db.execute("delete from message_chunks where message_id = ?", [message_id])
             self.db["messages"].update(
                 message_id, {"content": content, "search_text": index_text(content)}
             )
 
-        self._write(update)
-
-    def finish(self, message_id: int, status: str = "complete") -> None:
-        self._write(lambda: self.db["messages"].update(message_id, {"status": status}))
-
-    def edit(self, message_id: int, content: str) -> None:
-        self._write(
-            lambda: self.db["messages"].update(
-                message_id, {"content": content, "search_text": index_text(content)}
-            )
-        )
+        self._write(replace)
 
     def delete_after(self, conversation_id: int, message_id: int) -> None:
         """Drop every message after `message_id` (regenerate, edit-and-resend)."""
@@ -275,18 +341,50 @@ class History:
     def messages(self, conversation_id: int) -> list[Message]:
         with self._lock:
             rows = self.db.query(
-                "select id, conversation_id, role, content, status, created_at, model "
-                "from messages where conversation_id = ? order by id",
+                f"select {_MESSAGE_COLUMNS} from messages m "
+                "where m.conversation_id = ? order by m.id",
                 [conversation_id],
             )
             return [Message(**r) for r in rows]
+
+    def messages_before(
+        self, conversation_id: int, before_id: int | None, limit: int
+    ) -> list[Message]:
+        """The `limit` messages just before `before_id` (None: the newest), oldest first: a
+        long conversation is read a page at a time."""
+        with self._lock:
+            rows = self.db.query(
+                f"select {_MESSAGE_COLUMNS} from messages m where m.conversation_id = ? "
+                "and m.id < ? order by m.id desc limit ?",
+                [conversation_id, before_id if before_id is not None else 2**62, limit],
+            )
+            return [Message(**r) for r in rows][::-1]
+
+    def message_count_before(self, conversation_id: int, message_id: int) -> int:
+        """How many messages of the conversation come before `message_id`."""
+        with self._lock:
+            row = self.db.execute(
+                "select count(*) from messages where conversation_id = ? and id < ?",
+                [conversation_id, message_id],
+            ).fetchone()
+            return int(row[0])
+
+    def message(self, message_id: int) -> Message:
+        with self._lock:
+            rows = list(
+                self.db.query(
+                    f"select {_MESSAGE_COLUMNS} from messages m where m.id = ?", [message_id]
+                )
+            )
+        if not rows:
+            raise HistoryError(f"no message {message_id}")
+        return Message(**rows[0])
 
     def interrupted(self) -> list[Message]:
         """Messages still marked streaming: the app or worker died mid-answer."""
         with self._lock:
             rows = self.db.query(
-                "select id, conversation_id, role, content, status, created_at, model "
-                "from messages where status = 'streaming'"
+                f"select {_MESSAGE_COLUMNS} from messages m where m.status = 'streaming'"
             )
             return [Message(**r) for r in rows]
 
