@@ -113,6 +113,12 @@ def _m002_fts(db: sqlite_utils.Database) -> None:
     )
 
 
+def _m003_privacy_routing(db: sqlite_utils.Database) -> None:
+    from app.history_routing import migrate_privacy_routing  # lives beside History
+
+    migrate_privacy_routing(db)
+
+
 def _m004_stream_chunks(db: sqlite_utils.Database) -> None:
     # Appending a row is O(chunk); rewriting the message and its FTS entry per chunk was
     # O(message). Chunks go with their message (cascade) on delete.
@@ -128,6 +134,7 @@ def _m004_stream_chunks(db: sqlite_utils.Database) -> None:
 MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     ("m001_initial", _m001_initial),
     ("m002_fts", _m002_fts),
+    ("m003_privacy_routing", _m003_privacy_routing),
     ("m004_stream_chunks", _m004_stream_chunks),
 ]
 
