@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from app.version import __version__
 from inference.model_source import ENGINES
 
 
@@ -112,7 +113,7 @@ def _add_bench(sub) -> None:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="fennec", description=__doc__)
     parser.add_argument("--model", help="open the app with this model (folder, GGUF or HF id)")
-    parser.add_argument("--version", action="version", version="fennec 0.1.0")
+    parser.add_argument("--version", action="version", version=f"fennec {__version__}")
     parser.add_argument(
         "--self-test",
         type=Path,
