@@ -3,8 +3,17 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QPointF, QRectF, Qt, Signal
-from PySide6.QtGui import QAction, QActionGroup, QColor, QIcon, QPainter, QPen, QPixmap
-from PySide6.QtWidgets import QMenu, QSystemTrayIcon, QWidget, QWidgetAction
+from PySide6.QtGui import (
+    QAction,
+    QActionGroup,
+    QColor,
+    QIcon,
+    QPainter,
+    QPalette,
+    QPen,
+    QPixmap,
+)
+from PySide6.QtWidgets import QLabel, QMenu, QSystemTrayIcon, QWidget, QWidgetAction
 
 from app.thermal_state import COLORS, tray_state
 from thermal.governor import PRESET_LABELS
@@ -44,9 +53,19 @@ class Sparkline(QWidget):
         p = QPainter(self)
         p.setRenderHint(QPainter.RenderHint.Antialiasing)
         w, h = self.width(), self.height()
-        p.fillRect(0, 0, w, h, QColor("#202124"))
+        palette = self.palette()
+        p.fillRect(0, 0, w, h, palette.color(QPalette.ColorRole.Base))
         temps = [e["temperature_c"] for e in self.history if e.get("temperature_c") is not None]
         watts = [e.get("power_w") or 0.0 for e in self.history]
+        if len(temps) < 2 and not any(watts):
+            p.setPen(palette.color(QPalette.ColorRole.PlaceholderText))
+            p.drawText(
+                QRectF(0, 0, w, h),
+                Qt.AlignmentFlag.AlignCenter,
+                "No sensor readings yet" if self.history else "No model running",
+            )
+            p.end()
+            return
         n = max(len(self.history), 2)
         if watts and max(watts) > 0:
             top = max(watts)
@@ -64,7 +83,7 @@ class Sparkline(QWidget):
             ]
             for a, b in zip(points, points[1:], strict=False):
                 p.drawLine(a, b)
-            p.setPen(QColor("#dddddd"))
+            p.setPen(palette.color(QPalette.ColorRole.Text))
             p.drawText(4, 14, f"{temps[-1]:.1f} °C")
         p.end()
 
@@ -82,8 +101,12 @@ class ThermalTray(QSystemTrayIcon):
         self.setIcon(state_icon(self.state))
         self.setToolTip("Fennec")
         menu = QMenu()
-        self.summary = menu.addAction("Fennec")
-        self.summary.setEnabled(False)
+        # A label, not a disabled action: disabled text is greyed out and hard to read.
+        self.summary_label = QLabel("Fennec")
+        self.summary_label.setContentsMargins(10, 6, 10, 2)
+        summary_action = QWidgetAction(menu)
+        summary_action.setDefaultWidget(self.summary_label)
+        menu.addAction(summary_action)
         self.graph = Sparkline()
         graph_action = QWidgetAction(menu)
         graph_action.setDefaultWidget(self.graph)
@@ -92,7 +115,7 @@ class ThermalTray(QSystemTrayIcon):
         self.preset_actions: dict[str, QAction] = {}
         group = QActionGroup(menu)
         for key, label in PRESET_LABELS.items():
-            action = menu.addAction(label)
+            action = menu.addAction(label.replace("&", "&&"))  # a lone & would be a mnemonic
             action.setCheckable(True)
             action.setActionGroup(group)
             action.triggered.connect(lambda _=False, k=key: self.preset_was_chosen.emit(k))
@@ -107,7 +130,15 @@ class ThermalTray(QSystemTrayIcon):
         menu.addAction("Quit").triggered.connect(self.quit_was_requested.emit)
         self._menu = menu
         self.setContextMenu(menu)
-        self.activated.connect(lambda _reason: self.window_was_requested.emit())
+        self.activated.connect(self._on_activated)
+
+    def _on_activated(self, reason: QSystemTrayIcon.ActivationReason) -> None:
+        # Right-click (Context) shows the menu only; raising the window would cover it.
+        if reason in (
+            QSystemTrayIcon.ActivationReason.Trigger,
+            QSystemTrayIcon.ActivationReason.DoubleClick,
+        ):
+            self.window_was_requested.emit()
 
     def show_status(self, status: dict | None) -> None:
         state = tray_state(status)
@@ -115,7 +146,7 @@ class ThermalTray(QSystemTrayIcon):
             self.state = state.state
             self.setIcon(state_icon(self.state))
         self.setToolTip(state.tooltip)
-        self.summary.setText(state.tooltip.removeprefix("Fennec — ").split("\n")[0])
+        self.summary_label.setText(state.tooltip.removeprefix("Fennec — ").split("\n")[0])
         if status:
             self.graph.history = status.get("history", [])
             self.graph.update()
