@@ -1,42 +1,66 @@
 """The llama.cpp engine (GGUF): ggml's NEON/AVX CPU kernels, where there is no Metal.
 
-It serves sequences one at a time (llama-cpp-python's high-level API owns a single
-context); requests queue in the scheduler and each starts as soon as the previous ends.
-KV reuse across turns: the context keeps the last conversation's tokens and
-`Llama.generate` re-evaluates only what differs; other conversations' states wait in a
-RAM cache keyed by token prefix.
+Continuous batching through llama.cpp's low-level API: one context, one sequence id per
+running chat, one `llama_decode` per step for all of them. A newcomer joins between steps;
+its prompt is prefilled in chunks beside the running streams' decode tokens, so those keep
+flowing. A finished chat stays parked in its sequence for the next turn (KV reuse); a
+cancelled one frees its KV at once. The high-level `Llama` object holds the weights, the
+tokenizer and the chat template; its own context is kept small and never decodes.
 """
 
 from __future__ import annotations
 
 import codecs
+import logging
 import os
 import secrets
-from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from inference.engine import Admission, EngineInfo, StepOutput
 from inference.errors import ModelError
+from inference.llamacpp_batch import (
+    BatchContext,
+    BatchEntry,
+    KvFull,
+    SequenceSampler,
+    is_end_of_generation,
+)
+from inference.llamacpp_slots import SequenceSlots
 from inference.prompt_checks import (
     check_logit_bias,
     check_prompt_fits,
     template_refusals_are_request_errors,
 )
-from inference.requests import ChatRequest, SamplingParams
+from inference.requests import ChatRequest
 
-STATE_CACHE_BYTES = 512 << 20
-# llama.cpp seeds are uint32, and 0xFFFFFFFF (LLAMA_DEFAULT_SEED) means "pick one at random".
-SEED_MODULUS = 0xFFFFFFFF
+log = logging.getLogger(__name__)
+
+MAX_RUNNING = 16  # sequences decoding at once
+PARKED_CONVERSATIONS = 8  # finished chats whose KV waits for their next turn
+# Prompt tokens prefilled per step beside the decode tokens: small enough that running
+# streams keep their pace, large enough that a newcomer's prompt is in within a few steps.
+PREFILL_CHUNK = 256
+N_BATCH = PREFILL_CHUNK + MAX_RUNNING
+# KV cells of all sequences together, in contexts: two full-length chats, or many short ones.
+KV_CONTEXTS = 2
+# The Llama object's own context only tokenizes; llama.cpp wants one all the same.
+HOLDER_CTX = 256
 
 
 @dataclass
 class _Sequence:
     request: ChatRequest
-    prompt: list[int]
-    tokens: Iterator[int]
-    decoder: Any
-    generated: list[int]
+    seq_id: int
+    tokens: list[int]  # prompt, then every sampled token
+    prompt_len: int
+    n_past: int  # how many of `tokens` the KV holds
+    sampler: SequenceSampler
+    decoder: Any = field(default_factory=lambda: codecs.getincrementaldecoder("utf-8")("replace"))
+
+    @property
+    def generated(self) -> int:
+        return len(self.tokens) - self.prompt_len
 
 
 class LlamaCppEngine:
@@ -49,7 +73,11 @@ class LlamaCppEngine:
         threads = max(1, (os.cpu_count() or 2))
         try:
             self._llm = llama_cpp.Llama(
-                model_path=model_file, n_ctx=n_ctx, n_threads=threads, n_batch=512, verbose=False
+                model_path=model_file,
+                n_ctx=HOLDER_CTX,
+                n_threads=threads,
+                n_batch=N_BATCH,
+                verbose=False,
             )
         except (ValueError, RuntimeError) as e:
             raise ModelError(f"llama.cpp cannot load {model_file}: {e}") from None
@@ -58,27 +86,25 @@ class LlamaCppEngine:
             raise ModelError(f"{model_file} has no chat template (tokenizer.chat_template)")
         eos = self._llm.token_eos()
         bos = self._llm.token_bos()
-        self._eos = eos
         self._eos_text = self._piece(eos)
         self._formatter = Jinja2ChatFormatter(
             template=template,
             eos_token=self._eos_text,
             bos_token=self._piece(bos) if bos >= 0 else "",
         )
-        self._state_cache = llama_cpp.LlamaRAMCache(capacity_bytes=STATE_CACHE_BYTES)
-        self._current: _Sequence | None = None
+        self._n_seq = MAX_RUNNING + PARKED_CONVERSATIONS
+        self._context = BatchContext(self._llm, KV_CONTEXTS * n_ctx, self._n_seq, N_BATCH)
+        self._slots = SequenceSlots(self._context, self._n_seq, PARKED_CONVERSATIONS)
+        self._running: dict[int, _Sequence] = {}  # by request id, in admission order
+        self._n_vocab = self._llm.n_vocab()
         self.info = EngineInfo(
             name="llamacpp",
             device="cpu",
             model=model_id,
-            batching="sequential",
-            max_batch=1,
-            context_length=self._llm.n_ctx(),
+            batching="continuous",
+            max_batch=MAX_RUNNING,
+            context_length=n_ctx,
         )
-
-    @property
-    def llm(self) -> Any:
-        return self._llm
 
     def _piece(self, token: int) -> str:
         return self._llm.detokenize([token], special=True).decode("utf-8", errors="replace")
@@ -101,112 +127,115 @@ class LlamaCppEngine:
             check_prompt_fits(text.count(self._eos_text), self.info.context_length, at_least=True)
         prompt = self._tokenize(text)
         check_prompt_fits(len(prompt), self.info.context_length)
-        check_logit_bias(request.params.logit_bias, self._llm.n_vocab())
+        check_logit_bias(request.params.logit_bias, self._n_vocab)
         return prompt
 
     def start(self, request: ChatRequest, prompt: list[int] | None = None) -> Admission:
-        if self._current is not None:
-            raise RuntimeError("llama.cpp engine runs one sequence at a time")
         if prompt is None:
             prompt = self.prepare(request)
-        cached = self._restore_longest_prefix(prompt)
         p = request.params
-        # Every request seeds its own draw: a seeded one replays exactly; an unseeded one
-        # must not inherit the previous request's seed.
+        # Every request seeds its own draw: a seeded one replays exactly, beside others too.
         seed = p.seed if p.seed is not None else secrets.randbits(32)
-        self._llm.set_seed(seed % SEED_MODULUS)
-        tokens = self._llm.generate(
-            prompt,
-            temp=p.temperature,
-            # top_k at or past the vocabulary keeps every token; 0 is llama.cpp's "off".
-            top_k=p.top_k if p.top_k < self._llm.n_vocab() else 0,
-            top_p=p.top_p,
-            min_p=p.min_p,
-            repeat_penalty=p.repetition_penalty,
-            presence_penalty=p.presence_penalty,
-            frequency_penalty=p.frequency_penalty,
-            logits_processor=_logit_bias_processor(p),
-            reset=True,
+        sampler = SequenceSampler(p, self._n_vocab, seed)
+        seq_id, reused = self._slots.take(prompt)
+        self._running[request.id] = _Sequence(
+            request, seq_id, list(prompt), len(prompt), reused, sampler
         )
-        decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
-        self._current = _Sequence(request, prompt, tokens, decoder, [])
-        return Admission(prompt_tokens=len(prompt), cached_tokens=cached)
-
-    def _restore_longest_prefix(self, prompt: list[int]) -> int:
-        """Load the cached state sharing the longest prefix with `prompt`, if it beats the live one."""
-        live = self._llm.n_tokens
-        live_prefix = 0
-        for a, b in zip(self._llm.input_ids[:live], prompt, strict=False):
-            if a != b:
-                break
-            live_prefix += 1
-        try:
-            state = self._state_cache[prompt]
-        except KeyError:
-            return live_prefix
-        stored_prefix = 0
-        for a, b in zip(state.input_ids[: state.n_tokens], prompt, strict=False):
-            if a != b:
-                break
-            stored_prefix += 1
-        if stored_prefix > live_prefix:
-            self._llm.load_state(state)
-            return stored_prefix
-        return live_prefix
+        return Admission(prompt_tokens=len(prompt), cached_tokens=reused)
 
     def step(self) -> list[StepOutput]:
-        seq = self._current
-        if seq is None:
+        if not self._running:
             return []
-        token = next(seq.tokens)
-        seq.generated.append(token)
-        if token == self._eos:
-            text = seq.decoder.decode(b"", final=True)
-            return [self._finish(StepOutput(seq.request.id, text, token, "stop"))]
+        try:
+            plan = self._plan()
+            rows = self._decode([entry for _, entry in plan])
+        except Exception:
+            # The KV's state is unknown after a failed decode: start clean for what comes next.
+            self._reset()
+            raise
+        outputs = []
+        for (seq, entry), row in zip(plan, rows, strict=True):
+            seq.n_past += len(entry.tokens)
+            if row >= 0:
+                outputs.append(self._sample(seq, row))
+        return outputs
+
+    def _plan(self) -> list[tuple[_Sequence, BatchEntry]]:
+        """Every decoding sequence's last token, then prompt chunks up to PREFILL_CHUNK."""
+        plan = []
+        budget = PREFILL_CHUNK
+        for seq in self._running.values():
+            pending = seq.tokens[seq.n_past :]
+            if seq.n_past >= seq.prompt_len:  # decoding: one token, always
+                plan.append((seq, BatchEntry(seq.seq_id, seq.n_past, pending, True)))
+            elif budget > 0:
+                chunk = pending[:budget]
+                budget -= len(chunk)
+                done = len(chunk) == len(pending)
+                plan.append((seq, BatchEntry(seq.seq_id, seq.n_past, chunk, done)))
+        return plan
+
+    def _decode(self, entries: list[BatchEntry]) -> list[int]:
+        while True:
+            try:
+                return self._context.decode(entries)
+            except KvFull:
+                # Parked conversations give their room to running ones.
+                if not self._slots.evict_one():
+                    raise RuntimeError("the KV cache is full") from None
+
+    def _sample(self, seq: _Sequence, row: int) -> StepOutput:
+        rid = seq.request.id
+        try:
+            token = seq.sampler.sample(self._context.ctx, row)
+        except Exception as e:  # this sequence alone fails; its neighbours run on
+            log.warning("request %s failed: %s", rid, e)
+            self._drop(seq)
+            return StepOutput(rid, "", None, "error", f"sampling failed: {e}")
+        seq.tokens.append(token)
+        if is_end_of_generation(self._llm, token):
+            return self._finish(seq, seq.decoder.decode(b"", final=True), token, "stop")
         text = seq.decoder.decode(self._llm.detokenize([token]))
-        if len(seq.generated) >= seq.request.params.max_tokens or (
-            len(seq.prompt) + len(seq.generated) >= self._llm.n_ctx()
+        if (
+            seq.generated >= seq.request.params.max_tokens
+            or len(seq.tokens) >= self.info.context_length
         ):
             text += seq.decoder.decode(b"", final=True)
-            return [self._finish(StepOutput(seq.request.id, text, token, "length"))]
-        return [StepOutput(seq.request.id, text, token)]
+            return self._finish(seq, text, token, "length")
+        return StepOutput(rid, text, token)
 
-    def _finish(self, output: StepOutput) -> StepOutput:
-        seq = self._current
-        assert seq is not None
-        # The last sampled token is not yet evaluated; the saved state covers what is.
-        self._state_cache[seq.prompt + seq.generated[:-1]] = self._llm.save_state()
-        self._close_current()
-        return output
+    def _finish(self, seq: _Sequence, text: str, token: int, reason: str) -> StepOutput:
+        del self._running[seq.request.id]
+        seq.sampler.close()
+        # The last sampled token is not in the KV yet; what is waits for the next turn.
+        self._slots.park(seq.seq_id, seq.tokens[: seq.n_past])
+        return StepOutput(seq.request.id, text, token, reason)
 
-    def _close_current(self) -> None:
-        if self._current is not None:
-            self._current.tokens.close()
-            self._current = None
+    def _drop(self, seq: _Sequence) -> None:
+        self._running.pop(seq.request.id, None)
+        seq.sampler.close()
+        self._slots.release(seq.seq_id)
 
     def cancel(self, request_id: int) -> None:
-        if self._current is not None and self._current.request.id == request_id:
-            self._close_current()
+        seq = self._running.get(request_id)
+        if seq is not None:
+            self._drop(seq)
+
+    def _reset(self) -> None:
+        for seq in self._running.values():
+            seq.sampler.close()
+        self._running.clear()
+        self._context.clear()
+        self._slots.reset(self._n_seq)
 
     def running(self) -> int:
-        return 1 if self._current is not None else 0
+        return len(self._running)
+
+    def parked(self) -> int:
+        """Finished conversations whose KV is kept for a next turn."""
+        return self._slots.parked()
 
     def close(self) -> None:
-        self._close_current()
+        self._reset()
+        self._context.close()
         self._llm.close()
-
-
-def _logit_bias_processor(params: SamplingParams) -> Any:
-    """A llama-cpp-python logits processor adding the request's logit_bias, or None."""
-    if not params.logit_bias:
-        return None
-    import llama_cpp
-
-    tokens = [t for t, _ in params.logit_bias]
-    biases = [b for _, b in params.logit_bias]
-
-    def add_bias(_input_ids: Any, scores: Any) -> Any:
-        scores[tokens] += biases
-        return scores
-
-    return llama_cpp.LogitsProcessorList([add_bias])

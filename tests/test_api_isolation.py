@@ -60,15 +60,16 @@ def _inject_failure(kind: str, engine, monkeypatch) -> None:
 
         monkeypatch.setattr(engine_mlx_sampling, "apply_top_k", failing_top_k)
     else:
-        real_step = engine.step
+        from inference.llamacpp_batch import SequenceSampler
 
-        def failing_step():
-            current = engine._current
-            if current is not None and current.request.params.top_k == BAD_TOP_K:
-                raise RuntimeError("injected step failure")
-            return real_step()
+        real_sample = SequenceSampler.sample
 
-        monkeypatch.setattr(engine, "step", failing_step)
+        def failing_sample(self, ctx, row):
+            if self.params.top_k == BAD_TOP_K:
+                raise RuntimeError("injected sampler failure")
+            return real_sample(self, ctx, row)
+
+        monkeypatch.setattr(SequenceSampler, "sample", failing_sample)
 
 
 def test_a_failing_request_ends_alone_and_poisons_nothing(engine_and_scheduler, monkeypatch):
@@ -83,8 +84,7 @@ def test_a_failing_request_ends_alone_and_poisons_nothing(engine_and_scheduler, 
     assert after.finish_reason == "error" and after.error
     text, last = _result(neighbour)
     assert (text, last.finish_reason) == (solo, "length")
-    if kind == "mlx":
-        assert max(sizes) >= 2  # they really shared a batch
+    assert max(sizes) >= 2  # they really shared a batch
     monkeypatch.undo()
     # Later requests, sampled and greedy, run as before.
     sampled_text, sampled = _result(_submit(s, SamplingParams(temperature=1.0, max_tokens=8)))
