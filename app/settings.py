@@ -24,10 +24,16 @@ class Setting:
     choices: tuple[str, ...] = ()
     minimum: float | None = None
     maximum: float | None = None
+    # How the dialog shows it: words for each choice (same order), and an editor kind:
+    # "multiline" text, a "model" path (folder or GGUF file) or a "file" path.
+    choice_labels: tuple[str, ...] = ()
+    editor: str = ""
 
 
 SCHEMA: tuple[Setting, ...] = (
-    Setting("model", "Model", str, "", "Model folder, GGUF file or Hugging Face id"),
+    Setting(
+        "model", "Model", str, "", "Model folder, GGUF file or Hugging Face id", editor="model"
+    ),
     Setting(
         "engine",
         "Engine",
@@ -35,6 +41,7 @@ SCHEMA: tuple[Setting, ...] = (
         "auto",
         "auto picks MLX on Apple Silicon, llama.cpp elsewhere",
         choices=("auto", "mlx", "llamacpp"),
+        choice_labels=("Automatic", "MLX (Apple GPU)", "llama.cpp (CPU)"),
     ),
     Setting(
         "preset",
@@ -43,6 +50,7 @@ SCHEMA: tuple[Setting, ...] = (
         "cool",
         "Cool & quiet keeps the laptop under 55 °C and about 18 W",
         choices=("cool", "balanced", "performance"),
+        choice_labels=("Cool & quiet (55 °C, 18 W)", "Balanced (70 °C, 30 W)", "Performance"),
     ),
     Setting(
         "temperature", "Temperature", float, 0.7, "Higher is more varied", minimum=0.0, maximum=2.0
@@ -56,7 +64,14 @@ SCHEMA: tuple[Setting, ...] = (
         minimum=16,
         maximum=32768,
     ),
-    Setting("system_prompt", "System prompt", str, "", "Sent before every conversation"),
+    Setting(
+        "system_prompt",
+        "System prompt",
+        str,
+        "",
+        "Sent before every conversation",
+        editor="multiline",
+    ),
     Setting(
         "temperature_source",
         "Controlled temperature",
@@ -64,6 +79,7 @@ SCHEMA: tuple[Setting, ...] = (
         "auto",
         "auto: the skin/enclosure sensor where the machine has one, else the hottest die",
         choices=("auto", "skin", "die"),
+        choice_labels=("Automatic", "Skin / enclosure", "Hottest die"),
     ),
     Setting(
         "history_path",
@@ -71,6 +87,7 @@ SCHEMA: tuple[Setting, ...] = (
         str,
         "",
         "Where conversations are stored; empty: the standard place (takes effect on restart)",
+        editor="file",
     ),
 )
 _BY_KEY = {s.key: s for s in SCHEMA}

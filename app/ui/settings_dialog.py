@@ -7,13 +7,105 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QDoubleSpinBox,
+    QFileDialog,
     QFormLayout,
+    QHBoxLayout,
     QLabel,
     QLineEdit,
+    QMenu,
+    QPlainTextEdit,
+    QPushButton,
     QSpinBox,
+    QWidget,
 )
 
-from app.settings import SCHEMA, Settings
+from app.settings import SCHEMA, Setting, Settings
+
+FIELD_WIDTH = 360  # wide enough for a path or a sentence without scrolling
+
+
+class PathField(QWidget):
+    """A path with a Browse… button; for a model, a folder or a GGUF file."""
+
+    def __init__(self, value: str, kind: str) -> None:
+        super().__init__()
+        self.kind = kind
+        self.edit = QLineEdit(value)
+        self.browse = QPushButton("Browse…")
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.edit, 1)
+        layout.addWidget(self.browse)
+        if kind == "model":
+            menu = QMenu(self.browse)
+            menu.addAction("Model folder…").triggered.connect(self._pick_folder)
+            menu.addAction("GGUF file…").triggered.connect(self._pick_gguf)
+            self.browse.setMenu(menu)
+        else:
+            self.browse.clicked.connect(self._pick_file)
+
+    def text(self) -> str:
+        return self.edit.text().strip()
+
+    def _pick_folder(self) -> None:
+        path = QFileDialog.getExistingDirectory(self, "Model folder", self.text())
+        if path:
+            self.edit.setText(path)
+
+    def _pick_gguf(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "GGUF model", self.text(), "GGUF (*.gguf)")
+        if path:
+            self.edit.setText(path)
+
+    def _pick_file(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(
+            self, "History database", self.text() or "history.db", "SQLite (*.db)"
+        )
+        if path:
+            self.edit.setText(path)
+
+
+def _editor(setting: Setting, value) -> QWidget:
+    if setting.choices:
+        box = QComboBox()
+        labels = setting.choice_labels or setting.choices
+        for label, choice in zip(labels, setting.choices, strict=True):
+            box.addItem(label, choice)  # shown in words, stored as the value
+        box.setCurrentIndex(max(0, box.findData(str(value))))
+        return box
+    if setting.kind is int:
+        spin = QSpinBox()
+        spin.setRange(int(setting.minimum or 0), int(setting.maximum or 10**9))
+        spin.setValue(int(value))
+        return spin
+    if setting.kind is float:
+        dspin = QDoubleSpinBox()
+        dspin.setRange(setting.minimum or 0.0, setting.maximum or 1e9)
+        dspin.setSingleStep(0.1)
+        dspin.setValue(float(value))
+        return dspin
+    if setting.editor == "multiline":
+        text = QPlainTextEdit(str(value))
+        text.setPlaceholderText("e.g. You are a concise assistant for a triage nurse.")
+        text.setMinimumHeight(90)
+        return text
+    if setting.editor in ("model", "file"):
+        return PathField(str(value), setting.editor)
+    return QLineEdit(str(value))
+
+
+def editor_value(editor: QWidget):
+    """What an editor holds, as the schema's value."""
+    if isinstance(editor, QComboBox):
+        return editor.currentData()
+    if isinstance(editor, QSpinBox | QDoubleSpinBox):
+        return editor.value()
+    if isinstance(editor, QPlainTextEdit):
+        return editor.toPlainText().strip()
+    if isinstance(editor, PathField):
+        return editor.text()
+    assert isinstance(editor, QLineEdit)
+    return editor.text()
 
 
 class SettingsDialog(QDialog):
@@ -21,29 +113,17 @@ class SettingsDialog(QDialog):
         super().__init__(parent)
         self.setWindowTitle("Settings — Fennec")
         self.settings = settings
-        self.editors = {}
+        self.editors: dict[str, QWidget] = {}
         form = QFormLayout(self)
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.ExpandingFieldsGrow)
         for s in SCHEMA:
-            value = settings.get(s.key)
-            if s.choices:
-                editor = QComboBox()
-                editor.addItems(list(s.choices))
-                editor.setCurrentText(str(value))
-            elif s.kind is int:
-                editor = QSpinBox()
-                editor.setRange(int(s.minimum or 0), int(s.maximum or 10**9))
-                editor.setValue(int(value))
-            elif s.kind is float:
-                editor = QDoubleSpinBox()
-                editor.setRange(s.minimum or 0.0, s.maximum or 1e9)
-                editor.setSingleStep(0.1)
-                editor.setValue(float(value))
-            else:
-                editor = QLineEdit(str(value))
+            editor = _editor(s, settings.get(s.key))
             editor.setToolTip(s.help)
+            editor.setMinimumWidth(FIELD_WIDTH)
             self.editors[s.key] = editor
             form.addRow(s.label, editor)
         self.error = QLabel("")
+        self.error.setWordWrap(True)
         form.addRow(self.error)
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
@@ -55,14 +135,9 @@ class SettingsDialog(QDialog):
     def _save(self) -> None:
         try:
             for key, editor in self.editors.items():
-                if isinstance(editor, QComboBox):
-                    self.settings.set(key, editor.currentText())
-                elif isinstance(editor, QSpinBox | QDoubleSpinBox):
-                    self.settings.set(key, editor.value())
-                else:
-                    self.settings.set(key, editor.text())
+                self.settings.set(key, editor_value(editor))
             self.settings.save()
         except (ValueError, OSError) as e:
-            self.error.setText(str(e))
+            self.error.setText(str(e))  # the dialog stays open with what the user typed
             return
         self.accept()

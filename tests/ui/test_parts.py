@@ -64,7 +64,8 @@ def test_settings_dialog_is_built_from_the_schema(qtbot, fennec_home):
     dialog = SettingsDialog(settings)
     qtbot.addWidget(dialog)
     assert set(dialog.editors) == {s.key for s in SCHEMA}
-    dialog.editors["preset"].setCurrentText("balanced")
+    preset = dialog.editors["preset"]
+    preset.setCurrentIndex(preset.findData("balanced"))
     dialog._save()
     assert Settings().get("preset") == "balanced"
 
