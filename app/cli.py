@@ -49,7 +49,13 @@ def _add_serve(sub) -> None:
 def _add_chat(sub) -> None:
     p = sub.add_parser("chat", help="chat in the terminal (one-shot with a message)")
     p.add_argument("message", nargs="?", help="one message to answer; omit for interactive chat")
-    p.add_argument("--model", required=True, help="model folder, GGUF file or Hugging Face id")
+    p.add_argument(
+        "--model",
+        help="model folder, GGUF file or Hugging Face id (with --provider: the remote model id)",
+    )
+    p.add_argument(
+        "--provider", help="answer with this remote provider (fennec providers add) instead"
+    )
     p.add_argument("--engine", choices=ENGINES, default="auto")
     p.add_argument("--max-tokens", type=int, default=512)
     p.add_argument("--temperature", type=float, default=0.7)
@@ -131,6 +137,9 @@ def build_parser() -> argparse.ArgumentParser:
     from app import models_cli
 
     models_cli.add_parser(sub)
+    from app import providers_cli
+
+    providers_cli.add_parser(sub)
     return parser
 
 
@@ -168,6 +177,9 @@ def _dispatch(argv: list[str] | None) -> int:
     if args.command == "chat":
         from app.terminal_chat import run_chat
 
+        if args.model is None and args.provider is None:
+            print("fennec: error: chat needs --model or --provider", file=sys.stderr)
+            return 2
         return run_chat(args)
     if args.command == "dev" and args.dev_command == "screenshot":
         from app.ui.devtools import screenshot
@@ -187,6 +199,10 @@ def _dispatch(argv: list[str] | None) -> int:
         from app import history_cli
 
         return history_cli.run(args)
+    if args.command == "providers":
+        from app import providers_cli
+
+        return providers_cli.run(args)
     if args.command == "models":
         from app import models_cli
 

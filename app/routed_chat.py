@@ -9,7 +9,7 @@ and the answer is labelled with who made it and why.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from app import history_routing
 from app.history import History
@@ -69,21 +69,24 @@ class RoutedChat:
         providers: Callable[[], list[str]],
         worker_status: Callable[[], dict | None],
         policy: OffloadPolicy | None = None,
+        has_local: bool = True,
     ) -> None:
         self.history = history
         self.connect = connect
         self.providers = providers
         self.worker_status = worker_status
         self.policy = policy or OffloadPolicy()
+        self.has_local = has_local  # False: no local worker, so nothing to fall back to
 
     def plan(self, conversation_id: int, messages: list[dict]) -> Route:
         """The route the next answer would take (also what a UI shows before sending)."""
         privacy = history_routing.privacy(self.history, conversation_id)
         choice = history_routing.route_choice(self.history, conversation_id)
         worker = WorkerState.from_status(self.worker_status())
-        return route(
+        chosen = route(
             privacy, choice, estimate_tokens(messages), self.policy, worker, self.providers()
         )
+        return chosen if self.has_local else replace(chosen, fallback_to_local=False)
 
     def answer(
         self, conversation_id: int, messages: list[dict], info_out: list[AnswerInfo], **params

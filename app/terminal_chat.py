@@ -44,6 +44,10 @@ def _answer(
 
 
 def run_chat(args: argparse.Namespace) -> int:
+    if getattr(args, "provider", None):
+        from app.terminal_remote_chat import run_remote_chat
+
+        return run_remote_chat(args)
     try:
         print("fennec: starting the model…", file=sys.stderr, flush=True)
         worker = start_worker(args.model, args.engine)
