@@ -29,7 +29,7 @@ class EngineInfo:
     """What the status endpoint and the tray show about the engine."""
 
     name: str  # "mlx" or "llamacpp"
-    device: str  # "gpu" (Metal) or "cpu"
+    device: str  # "gpu" (Metal or CUDA) or "cpu"
     model: str  # the id clients use in requests
     batching: str  # "continuous" or "sequential"
     max_batch: int  # the most sequences the engine can run at once

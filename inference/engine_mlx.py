@@ -1,7 +1,8 @@
-"""The MLX engine: mlx-lm's BatchGenerator does continuous batching on the Metal GPU.
+"""The MLX engine: mlx-lm's BatchGenerator does continuous batching on the GPU.
 
-Off Apple Silicon MLX runs on its CPU backend (how the tests exercise it here): there the
-model is upcast to float32, because MLX-CPU's MoE expert matmul (gather_mm) is float32-only.
+The GPU is Metal on a Mac or CUDA elsewhere (see mlx_device). Without one MLX runs on its
+CPU backend (how the tests exercise it here): there the model is upcast to float32,
+because MLX-CPU's MoE expert matmul (gather_mm) is float32-only.
 """
 
 from __future__ import annotations
@@ -57,12 +58,16 @@ class MlxEngine:
     """Serves one MLX model; only the scheduler's thread may call it."""
 
     def __init__(self, model_path: str, model_id: str) -> None:
+        from inference.mlx_device import detect_device, use_kernel_cache
+
+        use_kernel_cache()  # before MLX compiles its first kernel
         import mlx.core as mx
         from mlx_lm import load
         from mlx_lm.models.cache import LRUPromptCache
 
         self._mx = mx
-        gpu = mx.metal.is_available()
+        self.device = detect_device(mx)
+        gpu = self.device.is_gpu
         try:
             self._model, self._tokenizer = load(model_path)
         except Exception as e:  # e.g. "Model type X not supported.", missing or misshapen weights
