@@ -107,7 +107,7 @@ class Governor:
         self.last_power_w = power_w
         temp = self.temp_health.check(obs.t, obs.temp_c, power_w)
         if temp is not None:
-            self.plant.observe(obs.t, temp, power_w)
+            self.plant.observe(obs.t, temp, power_w, measured=power_source == "measured")
             self._last_temp_t = obs.t
         cap = self._power_cap(power_w)
         thermal = self._thermal_budget(obs.t, temp, power_w)

@@ -21,12 +21,17 @@ import math
 from collections import deque
 from dataclasses import dataclass
 
+from thermal.die_fit import DieFit
 from thermal.rls import RecursiveLeastSquares
 
 # Observer process noise (°C² per s): the die model is trusted, the case is a random walk
 # fast enough to follow a small case warming at 0.05 °C/s without lagging degrees behind.
 Q_DIE = 0.002
 Q_CASE = 0.01
+# Candidate delays (samples) of the thermometer behind the load the governor knows. Fits for
+# 0–3 side by side were tried on the fleet: their prediction errors differ by a few per cent,
+# too little to pick the right one reliably (wrong picks overshot), so only 0 is fitted.
+MAX_DELAY = 0
 BLOCK_S = 120.0  # enclosure blocks: long against the die, short against the case
 
 
@@ -73,12 +78,10 @@ class ThermalIdentifier:
     def __init__(self, prior: ThermalPrior, period_s: float = 1.0, stride_s: float = 4.0) -> None:
         self.prior = prior
         self._stride = max(1, round(stride_s / period_s))
-        self._recent: deque[tuple[float, float, float]] = deque(maxlen=self._stride + 1)
-        a, b = 1 / prior.c1, 1 / (prior.r1 * prior.c1)
-        # Die: rate = a·P − b·(T − T2), a = 1/C1, b = 1/(R1·C1); fitted on stride differences.
-        self._die = RecursiveLeastSquares([a, b], [2 * a, 2 * b], 1.0, 0.2)
-        self._strides: deque[tuple[float, float, float]] = deque(maxlen=self._stride + 1)
-        self._die_good = (prior.r1, prior.c1)
+        self._fits = [DieFit(prior.r1, prior.c1, self._stride, d) for d in range(MAX_DELAY + 1)]
+        self._powers: deque[float] = deque(maxlen=MAX_DELAY + 1)
+        self._search_delay = False
+        self._dt = period_s
         self._t2 = self._t1 = None  # observer state
         self._p = (1.0, 0.0, 4.0)  # observer covariance: P11, P12, P22
         self._t2_rate = 0.0
@@ -89,22 +92,30 @@ class ThermalIdentifier:
         self._last_t: float | None = None
         self.samples = 0
 
-    def observe(self, t: float, temp_c: float, power_w: float) -> None:
-        """One sample: the die temperature and the power of the period that ended at `t`."""
+    def observe(self, t: float, temp_c: float, power_w: float, measured: bool = True) -> None:
+        """One sample: the die temperature and the power of the period that ended at `t`.
+        A measured power reading is as late as the thermometer (both come from the same
+        sampler); a power estimated from the load is not, and then the delay is learned."""
+        self._search_delay = not measured
         if self.first_c is None:
             self.first_c = temp_c
             self._t1 = self._t2 = temp_c
         dt = (t - self._last_t) if self._last_t is not None else 0.0
         self._last_t = t
-        if self._recent and dt > 5.0 * max(1.0, self._stride):
-            self._recent.clear()  # a long gap: do not difference across it
-        self._recent.append((t, temp_c, power_w))
-        self.samples += 1
-        if len(self._recent) == self._recent.maxlen:
-            self._learn_die()
         if dt > 0:
-            self._observer_step(dt, temp_c, power_w)
-            self._learn_case(t, temp_c, power_w)
+            self._dt = dt
+        if dt > 5.0 * max(1.0, self._stride):
+            for fit in self._fits:
+                fit.reset_window()  # a long gap: do not difference across it
+        self._powers.append(power_w)
+        self.samples += 1
+        for fit in self._fits:
+            if len(self._powers) > fit.delay:
+                fit.add(t, temp_c, self._powers[-1 - fit.delay])
+        if dt > 0:
+            delayed = self._delayed_power()
+            self._observer_step(dt, temp_c, delayed)
+            self._learn_case(t, temp_c, delayed)
 
     def coast(self, t: float, power_w: float) -> None:
         """A sample without temperature: the observer runs on the model alone (so the
@@ -113,32 +124,51 @@ class ThermalIdentifier:
             return
         dt = t - self._last_t
         self._last_t = t
+        self._powers.append(power_w)
         r1, c1 = self._die_view()
         k = dt / c1
-        self._t1 += k * (power_w - (self._t1 - self._t2) / r1)
+        self._t1 += k * (self._delayed_power() - (self._t1 - self._t2) / r1)
         p11, p12, p22 = self._p
         self._p = (p11 + Q_DIE * dt, p12, p22 + Q_CASE * dt)
-        self._recent.clear()
-        self._strides.clear()
+        for fit in self._fits:
+            fit.reset_window()
+
+    @property
+    def delay_samples(self) -> int:
+        """How many samples late the thermometer reports, as the best-fitting model says."""
+        return self._best().delay
+
+    def _best(self) -> DieFit:
+        if not self._search_delay:
+            return self._fits[0]
+        scored = [f for f in self._fits if f.scored >= 30]
+        if not scored:
+            return self._fits[0]
+        return min(scored, key=lambda f: f.error)
+
+    def _delayed_power(self) -> float:
+        d = self._best().delay
+        return self._powers[-1 - d] if len(self._powers) > d else self._powers[0]
 
     @property
     def die_updates(self) -> int:
         """How many informative strides the die model has learned from."""
-        return self._die.samples
-
-    def r1_rel_sd(self) -> float:
-        """Relative uncertainty of R1 = a/b from the fit's covariance (delta method)."""
-        a, b = self._die.theta
-        cov = self._die.cov * self._die.noise_sd**2
-        if a <= 0 or b <= 0:
-            return 1.0
-        var = cov[0, 0] / a**2 + cov[1, 1] / b**2 - 2 * cov[0, 1] / (a * b)
-        return float(max(0.0, var) ** 0.5)
+        return self._best().updates
 
     @property
     def die_c(self) -> float | None:
-        """The observer's die temperature (a prediction while the sensor is silent)."""
-        return self._t1
+        """The die temperature now: the observer's estimate (which describes the moment the
+        late thermometer reports) carried forward over the power drawn since."""
+        if self._t1 is None:
+            return None
+        d = self._best().delay
+        if d == 0 or len(self._powers) <= d:
+            return self._t1
+        r1, c1 = self._die_view()
+        t1, k = self._t1, self._dt / c1
+        for power in list(self._powers)[-d:]:
+            t1 += k * (power - (t1 - self._t2) / r1)
+        return t1
 
     def estimate(self) -> PlantEstimate:
         r1, c1 = self._die_view()
@@ -156,33 +186,6 @@ class ThermalIdentifier:
         # A machine sampled first at rest sits a little above its room; a first reading far
         # above any room (the machine was busy before) says only that the room is not hotter.
         return min(35.0, (self.first_c if self.first_c is not None else 25.0) - 1.0)
-
-    def _learn_die(self) -> None:
-        """Differences of the die's rate between two strides against differences of power
-        and temperature: the enclosure's slow drift cancels out, so the fit stays unbiased
-        in closed loop, where the controller holds the die still while the case warms."""
-        t0, temp0, _ = self._recent[0]
-        t1, temp1, _ = self._recent[-1]
-        if t1 <= t0:
-            return
-        power = sum(p for _, _, p in list(self._recent)[1:]) / (len(self._recent) - 1)
-        now = ((temp1 - temp0) / (t1 - t0), power, (temp0 + temp1) / 2)
-        self._strides.append(now)
-        if len(self._strides) < self._strides.maxlen:
-            return
-        rate0, power0, temp_mid0 = self._strides[0]
-        phi = [power - power0, -(now[2] - temp_mid0)]
-        y = now[0] - rate0
-        if abs(phi[0]) < 0.05 * max(power, 1.0) and abs(phi[1]) < 0.5:
-            return  # a steady stretch says nothing about R1 or C1: let it not erode them
-        if abs(y - self._die.predict(phi)) > 5 * self._die.noise_sd:
-            return  # a glitch or a step the stride straddles: not worth bending the model
-        self._die.update(phi, y)
-        # Keep the fit physical (0.5 ≤ C1 ≤ 1000 J/K, 0.05 ≤ R1 ≤ 15 °C/W): a few unlucky
-        # samples early on must not leave it somewhere the observer cannot come back from.
-        a = min(2.0, max(1e-3, float(self._die.theta[0])))
-        b = min(a / 0.05, max(a / 15.0, float(self._die.theta[1])))
-        self._die.theta[0], self._die.theta[1] = a, b
 
     def _observer_step(self, dt: float, temp_c: float, power_w: float) -> None:
         """Kalman observer of (T1, T2) with T2 a slow random walk: offset-free by design.
@@ -206,11 +209,7 @@ class ThermalIdentifier:
         self._t2_rate += alpha * ((self._t2 - t2) / dt - self._t2_rate)
 
     def _die_view(self) -> tuple[float, float]:
-        """(R1, C1): the fit when it is physical, else the last one that was."""
-        a, b = self._die.theta
-        if 1e-3 <= a <= 2.0 and b > 0 and 0.05 <= a / b <= 15.0:
-            self._die_good = (a / b, 1.0 / a)
-        return self._die_good
+        return self._best().view()
 
     def _learn_case(self, t: float, temp_c: float, power_w: float) -> None:
         self._block.append((t, temp_c, power_w))
