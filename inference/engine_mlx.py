@@ -1,4 +1,5 @@
-"""The MLX engine: mlx-lm's BatchGenerator does continuous batching on the GPU.
+"""The MLX engine: a lone request on mlx-lm's single-stream path, BatchGenerator's
+continuous batching from the second one on (and back when one is left), on the GPU.
 
 The GPU is Metal on a Mac or CUDA elsewhere (see mlx_device). Without one MLX runs on its
 CPU backend (how the tests exercise it here): there the model is upcast to float32,
@@ -35,9 +36,13 @@ FALLBACK_CONTEXT = 4096
 @dataclass
 class _Sequence:
     request_id: int
-    uid: int
     detokenizer: Any
     sampling: Any  # its SequenceSampling: the random key and any failure of its own
+    processors: list[Any]
+    max_tokens: int  # the answer's limit: the request's max_tokens, cut where the context ends
+    generated: int = 0
+    uid: int | None = None  # its BatchGenerator uid while batched
+    single: Any = None  # its SingleStream while it runs alone
 
 
 def context_length(model_path: str) -> int:
@@ -75,10 +80,14 @@ class MlxEngine:
         if not gpu:
             self._model.set_dtype(mx.float32)
         self._eos = sorted(self._tokenizer.eos_token_ids)
+        # The model thread's own stream: mlx-lm's module-level one belongs to the importer.
+        self._stream = mx.default_stream(mx.default_device())
         self._generator = self._new_generator()
         self._prompt_cache = LRUPromptCache(max_size=PROMPT_CACHE_ENTRIES)
-        self._sequences: dict[int, _Sequence] = {}  # by BatchGenerator uid
-        self._by_request: dict[int, int] = {}
+        self._sequences: dict[int, _Sequence] = {}  # by request id
+        self._by_uid: dict[int, int] = {}  # BatchGenerator uid → request id
+        self._single: _Sequence | None = None  # the lone sequence on the single-stream path
+        self._carried: list[StepOutput] = []  # tokens a sequence brought into the batch
         args = getattr(self._model, "args", None)
         self._vocab = int(getattr(args, "vocab_size", 0) or len(self._tokenizer.vocab))
         self.info = EngineInfo(
@@ -93,14 +102,12 @@ class MlxEngine:
     def _new_generator(self) -> Any:
         from mlx_lm.generate import BatchGenerator
 
-        mx = self._mx
         return BatchGenerator(
             self._model,
             stop_tokens=[[t] for t in self._eos],
             completion_batch_size=64,
             prefill_batch_size=8,
-            # The model thread's own stream: mlx-lm's module-level one belongs to the importer.
-            stream=mx.default_stream(mx.default_device()),
+            stream=self._stream,
         )
 
     @property
@@ -141,51 +148,170 @@ class MlxEngine:
         sampling = SequenceSampling(request.params)
         # The answer ends where the context does (finish_reason "length").
         room = self.info.context_length - len(prompt)
+        seq = _Sequence(
+            request.id,
+            self._tokenizer.detokenizer,
+            sampling,
+            sampling.processors(),
+            max(1, min(request.params.max_tokens, room)),
+        )
+        if not self._sequences:  # alone: the single-stream path
+            from mlx_lm.models.cache import make_prompt_cache
+
+            from inference.mlx_single_stream import SingleStream
+
+            seq.single = SingleStream(
+                self._model,
+                self._stream,
+                cache if cache is not None else make_prompt_cache(self._model),
+                prompt[:cached],
+                sampling.sampler(),
+                seq.processors,
+                prompt=rest,
+            )
+            self._single = seq
+        else:
+            if self._single is not None:
+                self._single_to_batch()
+            self._insert(seq, rest, cache, prompt[:cached])
+        self._sequences[request.id] = seq
+        return Admission(prompt_tokens=len(prompt), cached_tokens=cached)
+
+    def _insert(self, seq: _Sequence, rest: list[int], cache: Any, fed: list[int]) -> None:
         (uid,) = self._generator.insert(
             [rest],
-            max_tokens=[max(1, min(request.params.max_tokens, room))],
+            max_tokens=[seq.max_tokens - seq.generated],
             caches=[cache] if cache is not None else None,
-            all_tokens=[prompt[:cached]],
-            samplers=[sampling.sampler()],
-            logits_processors=[sampling.processors()],
+            all_tokens=[fed],
+            samplers=[seq.sampling.sampler()],
+            logits_processors=[seq.processors],
         )
-        self._sequences[uid] = _Sequence(request.id, uid, self._tokenizer.detokenizer, sampling)
-        self._by_request[request.id] = uid
-        return Admission(prompt_tokens=len(prompt), cached_tokens=cached)
+        seq.uid = uid
+        self._by_uid[uid] = seq.request_id
+
+    def _single_to_batch(self) -> None:
+        """A second sequence arrived: the lone one joins BatchGenerator with its KV cache and
+        the token it has sampled but not shown (shown at the next step, then fed)."""
+        seq, self._single = self._single, None
+        assert seq is not None and seq.single is not None
+        stream, seq.single = seq.single, None
+        if not stream.started:  # nothing computed yet: an ordinary newcomer
+            cache = stream.cache if stream.fed else None
+            self._insert(seq, stream.unstarted_prompt, cache, stream.fed)
+            return
+        token = stream.next(feed_ahead=False)
+        output = self._emit(seq, token, None)
+        self._carried.append(output)
+        if output.finish_reason is None:
+            self._insert(seq, [token], stream.cache, stream.fed)
+        else:
+            self._keep_cache(stream.fed, stream.cache)
+            self._forget(seq)
+
+    def _batch_to_single(self) -> None:
+        """One sequence left, decoding: take it out of BatchGenerator onto the cheaper path."""
+        from inference.mlx_single_stream import SingleStream
+
+        g = self._generator
+        gen = g._generation_batch  # mlx-lm internals: checked by the mode-switch tests
+        if g._unprocessed_sequences or len(g._prompt_batch) or len(gen) != 1:
+            return
+        if gen._next_tokens is None or gen.uids[0] not in self._by_uid:
+            return
+        uid = gen.uids[0]
+        pending = gen._next_tokens[:1]  # sampled after the last token it showed
+        cache, fed = g.remove([uid], return_prompt_caches=True)[uid]
+        seq = self._sequences[self._by_uid.pop(uid)]
+        seq.uid = None
+        seq.single = SingleStream(
+            self._model,
+            self._stream,
+            cache,
+            list(fed),
+            seq.sampling.sampler(),
+            seq.processors,
+            pending=pending,
+        )
+        self._single = seq
+
+    def _emit(self, seq: _Sequence, token: int, reason: str | None) -> StepOutput:
+        """One shown token; `reason` as BatchGenerator says, or worked out here."""
+        seq.generated += 1
+        if reason is None:
+            if token in self._eos:
+                reason = "stop"
+            elif seq.generated >= seq.max_tokens:
+                reason = "length"
+        if reason != "stop":  # the end-of-turn token itself is not shown
+            seq.detokenizer.add_token(token)
+        if reason is not None:
+            seq.detokenizer.finalize()
+        return StepOutput(seq.request_id, seq.detokenizer.last_segment, token, reason)
+
+    def _keep_cache(self, tokens: list[int], cache: Any) -> None:
+        if cache is not None and tokens:
+            self._prompt_cache.insert_cache("model", list(tokens), cache)
+
+    @property
+    def mode(self) -> str:
+        """"single" (one sequence on the single-stream path), "batch" or "idle"."""
+        if self._single is not None:
+            return "single"
+        return "batch" if self._sequences else "idle"
 
     def step(self) -> list[StepOutput]:
         try:
-            _, generated = self._generator.next()
+            if self._single is not None:
+                return self._step_single()
+            outputs = self._step_batch()
         except Exception:
-            # Not any one sequence's fault (those are caught per sequence): the batch's state
-            # is unknown now, so start a clean generator for the requests still to come.
+            # Not any one sequence's fault (those are caught per sequence): the state is
+            # unknown now, so start clean for the requests still to come.
             self._reset()
             raise
-        outputs = []
+        if len(self._sequences) == 1:
+            self._batch_to_single()
+        return outputs
+
+    def _step_single(self) -> list[StepOutput]:
+        seq = self._single
+        assert seq is not None and seq.single is not None
+        stream = seq.single
+        # The last allowed token: nothing to compute after it.
+        token = stream.next(feed_ahead=seq.generated + 1 < seq.max_tokens)
+        if seq.sampling.failure is not None:
+            return [self._fail(seq)]
+        output = self._emit(seq, token, None)
+        if output.finish_reason is not None:
+            self._keep_cache(stream.fed, stream.cache)
+            self._forget(seq)
+        return [output]
+
+    def _step_batch(self) -> list[StepOutput]:
+        outputs, self._carried = self._carried, []
+        _, generated = self._generator.next()
         failed = []
         for r in generated:
-            seq = self._sequences.get(r.uid)
-            if seq is None:
+            request_id = self._by_uid.get(r.uid)
+            if request_id is None:
                 continue
+            seq = self._sequences[request_id]
             if seq.sampling.failure is not None:
                 failed.append(seq)
                 continue
-            if r.finish_reason != "stop":  # the end-of-turn token itself is not shown
-                seq.detokenizer.add_token(r.token)
+            outputs.append(self._emit(seq, r.token, r.finish_reason))
             if r.finish_reason is not None:
-                seq.detokenizer.finalize()
-            outputs.append(
-                StepOutput(seq.request_id, seq.detokenizer.last_segment, r.token, r.finish_reason)
-            )
-            if r.finish_reason is not None:
-                if r.prompt_cache is not None and r.all_tokens:
-                    self._prompt_cache.insert_cache("model", list(r.all_tokens), r.prompt_cache)
-                self._forget(r.uid)
+                self._keep_cache(r.all_tokens, r.prompt_cache)
+                self._forget(seq)
         for seq in failed:  # ended alone; its neighbours' tokens above are unaffected
-            log.warning("request %s failed: %s", seq.request_id, seq.sampling.failure)
             self.cancel(seq.request_id)
-            outputs.append(StepOutput(seq.request_id, "", None, "error", seq.sampling.failure))
+            outputs.append(self._fail(seq))
         return outputs
+
+    def _fail(self, seq: _Sequence) -> StepOutput:
+        log.warning("request %s failed: %s", seq.request_id, seq.sampling.failure)
+        self.cancel(seq.request_id)
+        return StepOutput(seq.request_id, "", None, "error", seq.sampling.failure)
 
     def _reset(self) -> None:
         try:
@@ -194,18 +320,25 @@ class MlxEngine:
             log.exception("closing a failed generator")
         self._generator = self._new_generator()
         self._sequences.clear()
-        self._by_request.clear()
+        self._by_uid.clear()
+        self._single = None
+        self._carried = []
 
     def cancel(self, request_id: int) -> None:
-        uid = self._by_request.get(request_id)
-        if uid is None:
+        seq = self._sequences.get(request_id)
+        if seq is None:
             return
-        self._generator.remove([uid])
-        self._forget(uid)
+        if seq.uid is not None:
+            self._generator.remove([seq.uid])
+        self._forget(seq)
 
-    def _forget(self, uid: int) -> None:
-        seq = self._sequences.pop(uid)
-        self._by_request.pop(seq.request_id, None)
+    def _forget(self, seq: _Sequence) -> None:
+        self._sequences.pop(seq.request_id, None)
+        if seq.uid is not None:
+            self._by_uid.pop(seq.uid, None)
+        if self._single is seq:
+            self._single = None
+        seq.single = None
 
     def running(self) -> int:
         return len(self._sequences)
@@ -213,4 +346,5 @@ class MlxEngine:
     def close(self) -> None:
         self._generator.close()
         self._sequences.clear()
-        self._by_request.clear()
+        self._by_uid.clear()
+        self._single = None

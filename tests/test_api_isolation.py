@@ -103,7 +103,8 @@ def test_a_failed_decode_step_leaves_a_clean_engine(engine_and_scheduler, monkey
         calls["n"] += 1
         if calls["n"] == 3:
             if kind == "mlx":
-                engine._generator.next = _raise  # fails inside mlx-lm, as a real fault would
+                # The model itself fails, as a real fault would, on either MLX path.
+                monkeypatch.setattr(type(engine.model), "__call__", _raise)
             else:
                 raise RuntimeError("injected fault")
         return real_step()
@@ -117,7 +118,7 @@ def test_a_failed_decode_step_leaves_a_clean_engine(engine_and_scheduler, monkey
 
 
 def _raise(*_args, **_kwargs):
-    raise RuntimeError("injected fault in the batch generator")
+    raise RuntimeError("injected fault in the model")
 
 
 def test_top_k_past_the_vocabulary_runs_beside_others(engine_and_scheduler):
