@@ -144,6 +144,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from app import tune_cli
+
+    tune_cli.add_parser(sub)
     try:
         return _dispatch(argv)
     except BrokenPipeError:
@@ -207,6 +210,10 @@ def _dispatch(argv: list[str] | None) -> int:
         from app import models_cli
 
         return models_cli.run(args)
+    if args.command == "tune":
+        from app import tune_cli
+
+        return tune_cli.run(args)
     if args.command == "bench":
         if args.bench_command == "engine":
             from inference.bench_engine import run_engine_bench

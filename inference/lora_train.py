@@ -208,6 +208,8 @@ def train_lora(
 
         def on_val_loss_report(self, info: dict) -> None:
             it = start + info["iteration"]
+            if result.val_losses and result.val_losses[-1][0] == it:
+                return  # a resumed run validates its starting point again
             result.val_losses.append((it, float(info["val_loss"])))
             emit(iteration=it, val_loss=float(info["val_loss"]))
 
