@@ -11,10 +11,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
+from inference.drain import draining_server
 from inference.errors import FennecError
 from inference.model_source import load_engine, pick_engine, resolve
 from inference.parent_watch import exit_soon, watch_parent
 from inference.scheduler import Scheduler
+from inference.serve_env import cluster_settings
 from inference.server import LOOPBACK_HOSTS, create_app
 
 
@@ -86,6 +88,12 @@ def serve(options: ServeOptions, out: TextIO = sys.stdout, err: TextIO = sys.std
     if options.exit_with_parent:
         watch_parent(parent_gone)
     try:
+        # A worker the app supervises has nobody to finish streams for once the app quits.
+        cluster = cluster_settings(default_grace_s=0.0 if options.exit_with_parent else None)
+    except ValueError as e:
+        print(f"fennec: error: {e}", file=err, flush=True)
+        return 2
+    try:
         files = resolve(options.model)
         choice = pick_engine(files, options.engine)
         scheduler = Scheduler(
@@ -106,10 +114,12 @@ def serve(options: ServeOptions, out: TextIO = sys.stdout, err: TextIO = sys.std
     warning = exposure_warning(options.host)
     if warning:
         print(warning, file=err, flush=True)
-    token = secrets.token_urlsafe(32)
+    token = cluster.token or secrets.token_urlsafe(32)
     if options.token_file is not None:
         write_secret_file(options.token_file, token)
         where_token = f"token in {options.token_file}"
+    elif cluster.token is not None:
+        where_token = "token from FENNEC_TOKEN"
     else:
         where_token = f"token {token}"
     try:
@@ -120,6 +130,7 @@ def serve(options: ServeOptions, out: TextIO = sys.stdout, err: TextIO = sys.std
         sock.close()
         return 2
     extra = frozenset() if options.host in LOOPBACK_HOSTS else frozenset({options.host})
+    extra |= cluster.allowed_hosts
     app = create_app(
         scheduler,
         token,
@@ -128,8 +139,11 @@ def serve(options: ServeOptions, out: TextIO = sys.stdout, err: TextIO = sys.std
         + ([loop.status_extra] if loop else []),
         set_preset=loop.set_preset if loop else None,
     )
-    server = uvicorn.Server(
-        uvicorn.Config(app, log_level="warning", timeout_graceful_shutdown=2, access_log=False)
+    app.state.drain.grace_s = cluster.drain_grace_s
+    server = draining_server(
+        uvicorn.Config(app, log_level="warning", timeout_graceful_shutdown=2, access_log=False),
+        app.state.drain,
+        lambda line: print(line, file=err, flush=True),
     )
     server_box.append(server)
     port = sock.getsockname()[1]

@@ -34,6 +34,7 @@ from inference.http_errors import (
 from inference.http_guard import LOOPBACK_HOSTS, GuardPolicy, RequestGuard
 from inference.openai_replies import model_object
 from inference.openai_schema import MODEL_ALIASES, parse_chat
+from inference.probes import install_cluster_routes
 from inference.scheduler import Scheduler
 
 MAX_BODY_BYTES = 1 << 20
@@ -55,6 +56,8 @@ def create_app(
     extras = status_extras if status_extras is not None else []
     app.state.status_extras = extras
     model_id = scheduler.status().engine.model
+    # Added before the guard, so the guard (added last) runs first, outermost.
+    install_cluster_routes(app, scheduler, extras)  # /healthz, /readyz, /metrics, drain gate
     app.add_middleware(
         RequestGuard,
         policy=GuardPolicy(token, LOOPBACK_HOSTS | extra_hosts, MAX_BODY_BYTES),
