@@ -75,7 +75,7 @@ class TuneResult:
 def lora_keys(model, targets: tuple[str, ...]) -> list[str]:
     """Module paths inside a transformer block that end in one of the target names."""
     names = [name for name, _ in model.layers[0].named_modules()]
-    keys = [n for n in names if n.split(".")[-1] in targets]
+    keys = sorted(n for n in names if n.split(".")[-1] in targets)
     missing = [t for t in targets if not any(k.split(".")[-1] == t for k in keys)]
     if missing:
         raise ValueError(f"the model has no {', '.join(missing)} layers to adapt")
