@@ -44,9 +44,6 @@ def _add_serve(sub) -> None:
         action="store_true",
         help="stop when standard input closes (the app that started this worker is gone)",
     )
-    from inference.serve_env import apply_env_defaults
-
-    apply_env_defaults(p)  # FENNEC_MODEL, FENNEC_PORT, …: a container's configuration
 
 
 def _add_chat(sub) -> None:
@@ -98,6 +95,7 @@ def _add_bench(sub) -> None:
     )
     u = kinds.add_parser("ui", help="start-up time and longest UI stall while streaming")
     u.add_argument("--json", type=Path, default=Path("bench-results/ui.json"))
+    u.add_argument("--turns", default="10,100,1000", help="conversation lengths to seed")
     h = kinds.add_parser("history", help="search latency over 100k and 1M messages")
     h.add_argument("--sizes", default="100000,1000000")
     h.add_argument(
@@ -225,7 +223,7 @@ def _dispatch(argv: list[str] | None) -> int:
         if args.bench_command == "ui":
             from app.ui.devtools import ui_bench
 
-            return ui_bench(args.json)
+            return ui_bench(args.json, [int(n) for n in args.turns.split(",")])
         if args.bench_command == "history":
             from app.bench_history import run_history_bench
 

@@ -367,6 +367,16 @@ class History:
             )
             return [Message(**r) for r in rows][::-1]
 
+    def prompt_messages(self, conversation_id: int, before_id: int) -> list[dict]:
+        """The conversation before `before_id` as chat messages (role, content) for a model."""
+        with self._lock:
+            rows = self.db.execute(
+                f"select m.role, {_CONTENT} from messages m where m.conversation_id = ? "
+                "and m.id < ? and m.role in ('system', 'user', 'assistant') order by m.id",
+                [conversation_id, before_id],
+            )
+            return [{"role": role, "content": text} for role, text in rows if text]
+
     def message_count_before(self, conversation_id: int, message_id: int) -> int:
         """How many messages of the conversation come before `message_id`."""
         with self._lock:

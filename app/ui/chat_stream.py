@@ -4,6 +4,7 @@ token (closing the HTTP stream makes the worker cancel the generation)."""
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 
 from PySide6.QtCore import QObject, Signal
 
@@ -15,7 +16,15 @@ class ChatStream(QObject):
     stream_did_finish = Signal(str)  # finish reason: "stop", "length", "stopped"
     stream_did_fail = Signal(str)
 
-    def __init__(self, base_url: str, token: str, messages: list[dict], params: dict) -> None:
+    def __init__(
+        self,
+        base_url: str,
+        token: str,
+        messages: list[dict] | Callable[[], list[dict]],
+        params: dict,
+    ) -> None:
+        """`messages` may be a function: it is called on the stream's thread (reading a long
+        conversation's history there keeps the window responsive)."""
         super().__init__()
         self._client = ChatClient(base_url, token)
         self._messages = messages
@@ -34,7 +43,13 @@ class ChatStream(QObject):
 
     def _run(self) -> None:
         reason = "stop"
-        stream = self._client.stream_chat(self._messages, **self._params)
+        try:
+            messages = self._messages() if callable(self._messages) else self._messages
+        except Exception as e:
+            self._client.close()
+            self.stream_did_fail.emit(f"could not read the conversation ({e})")
+            return
+        stream = self._client.stream_chat(messages, **self._params)
         try:
             for delta in stream:
                 if self._stop.is_set():

@@ -165,90 +165,69 @@ def _startup(kind: str, env: dict) -> float:
     return float(out.stdout.strip().splitlines()[-1])
 
 
-def ui_bench(json_out: Path, rounds: int = 5) -> int:
-    """Start-up to window visible (vs a bare Qt window) and longest UI stall while streaming."""
+def ui_bench(
+    json_out: Path, turns: list[int] | None = None, rounds: int = 3, rate: float = 60.0
+) -> int:
+    """Start-up (vs a bare Qt window), then per conversation length: open time to first paint,
+    longest UI stall while an answer streams in, and the idle reference. Exit 1 on a miss."""
+    from app.history import History
+    from app.ui import transcript_bench as tb
+
+    turns = sorted(turns or [10, 100, 1000])
     with tempfile.TemporaryDirectory(prefix="fennec-ui-bench-") as tmp:
         env = dict(os.environ) | {
             "FENNEC_HOME": str(Path(tmp) / "home"),
             "QT_QPA_PLATFORM": os.environ.get("QT_QPA_PLATFORM", "offscreen"),
         }
+        home = Path(env["FENNEC_HOME"])
+        home.mkdir(parents=True)
+        history = History(home / "history.db")  # where the app under test will look
+        conversations = {n: tb.seed_conversation(history, n) for n in turns}
+        history.close()
         ours = sorted(_startup("fennec", env) for _ in range(rounds))
         bare = sorted(_startup("bare", env) for _ in range(rounds))
-        stall_streaming, stall_idle = _stalls(Path(tmp), env)
+        figures = tb.measure(env, conversations, rounds, rate)
+    rows = [
+        {
+            "turns": n,
+            "open_ms": round(tb.median(figures[str(n)]["open_ms"]), 1),
+            "stall_streaming_ms": round(tb.median(figures[str(n)]["stream_ms"]), 1),
+            "stall_idle_ms": round(tb.median(figures[str(n)]["idle_ms"]), 1),
+            "runs": figures[str(n)],
+        }
+        for n in turns
+    ]
+    startup = round(ours[rounds // 2], 3)
+    missed = tb.verdict(rows, startup)
     result = {
         "startup_s": {
-            "fennec_median": round(ours[rounds // 2], 3),
+            "fennec_median": startup,
             "bare_qt_median": round(bare[rounds // 2], 3),
             "ratio": round(ours[rounds // 2] / bare[rounds // 2], 2),
         },
-        "longest_stall_ms": {
-            "streaming": round(stall_streaming * 1000, 1),
-            "idle_reference": round(stall_idle * 1000, 1),
-        },
+        "conversations": rows,
+        "chunks_per_s": rate,
+        "rounds": rounds,
+        "missed": missed,
     }
     print(
-        f"start-up to window: Fennec {result['startup_s']['fennec_median']} s, bare Qt window "
+        f"start-up to window: Fennec {startup} s, bare Qt window "
         f"{result['startup_s']['bare_qt_median']} s ({result['startup_s']['ratio']}×); "
-        "target < 1 s"
+        f"target < {tb.STARTUP_TARGET_S} s"
     )
+    for r in rows:
+        print(
+            f"{r['turns']:>5} turns: open {r['open_ms']} ms to first paint; longest stall "
+            f"streaming {r['stall_streaming_ms']} ms, idle {r['stall_idle_ms']} ms "
+            f"(median of {rounds})"
+        )
     print(
-        f"longest UI stall while streaming: {result['longest_stall_ms']['streaming']} ms "
-        f"(idle: {result['longest_stall_ms']['idle_reference']} ms); target < 50 ms"
+        f"targets: stall < {tb.STALL_TARGET_MS} ms, growth <= {tb.STALL_GROWTH:.0%}, "
+        f"open < {tb.OPEN_TARGET_MS} ms at {turns[-1]} turns"
     )
     json_out.parent.mkdir(parents=True, exist_ok=True)
     json_out.write_text(json.dumps(result, indent=2))
     print(f"JSON: {json_out}")
-    return 0
-
-
-STALL_PROBE = r"""
-import sys, time, json
-from PySide6.QtCore import QTimer
-from PySide6.QtWidgets import QApplication
-app = QApplication(sys.argv[:1])
-from app.ui.app import FennecApp
-fennec = FennecApp(sys.argv[1])
-w = fennec.window
-w.show()
-ticks = {"idle": [], "stream": []}
-phase = ["wait"]
-def tick():
-    if phase[0] in ticks:
-        ticks[phase[0]].append(time.perf_counter())
-timer = QTimer(); timer.timeout.connect(tick); timer.start(5)
-def start_idle():
-    if not w.base_url:
-        QTimer.singleShot(200, start_idle); return
-    phase[0] = "idle"
-    QTimer.singleShot(2000, start_stream)
-def start_stream():
-    phase[0] = "stream"
-    w.settings.set("max_tokens", 1500); w.settings.set("temperature", 1.0)
-    w.input.setPlainText("Tell me a very long story about desert foxes.")
-    w.send()
-    QTimer.singleShot(100, wait_done)
-def wait_done():
-    if w.stream is not None:
-        QTimer.singleShot(100, wait_done); return
-    gap = lambda ts: max((b - a for a, b in zip(ts, ts[1:])), default=0.0)
-    print(json.dumps({"idle": gap(ticks["idle"]), "stream": gap(ticks["stream"])}), flush=True)
-    fennec.shutdown(); app.quit()
-QTimer.singleShot(100, start_idle)
-app.exec()
-"""
-
-
-def _stalls(tmp: Path, env: dict) -> tuple[float, float]:
-    from inference.tiny_model import make_model
-
-    model = make_model(tmp / "model", "qwen3_moe", "mlx")
-    make_model(tmp / "model", "qwen3_moe", "gguf")
-    out = subprocess.run(
-        [sys.executable, "-c", STALL_PROBE, str(model)],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    data = json.loads([ln for ln in out.stdout.splitlines() if ln.startswith("{")][-1])
-    return data["stream"], data["idle"]
+    for line in missed:
+        print(f"MISSED: {line}")
+    return 1 if missed else 0

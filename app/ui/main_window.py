@@ -17,7 +17,6 @@ from PySide6.QtWidgets import (
     QPushButton,
     QSplitter,
     QStackedWidget,
-    QTextBrowser,
     QVBoxLayout,
     QWidget,
 )
@@ -25,9 +24,9 @@ from PySide6.QtWidgets import (
 from app.history import History, HistoryError
 from app.settings import Settings
 from app.ui.chat_stream import ChatStream
-from app.ui.render import message_html
+from app.ui.transcript import Transcript
 
-RENDER_INTERVAL_MS = 50  # at most 20 repaints a second while tokens stream in
+RENDER_INTERVAL_MS = 50  # at most 20 transcript updates a second while tokens stream in
 
 
 class MainWindow(QMainWindow):
@@ -47,7 +46,7 @@ class MainWindow(QMainWindow):
         self.conversation_id: int | None = None
         self.stream: ChatStream | None = None
         self.streaming_message: int | None = None
-        self._code_blocks: list[str] = []
+        self._streamed: list[str] = []  # the streaming answer's chunks, kept for the view
         self._dirty = False
         self._build()
         self._render_timer = QTimer(self, interval=RENDER_INTERVAL_MS)
@@ -69,8 +68,7 @@ class MainWindow(QMainWindow):
         lv.addWidget(self.new_button)
         lv.addWidget(self.conversation_list)
 
-        self.chat_view = QTextBrowser()
-        self.chat_view.setOpenLinks(False)
+        self.chat_view = Transcript(self.history)
         self.chat_view.anchorClicked.connect(self._on_link)
         self.banner = QLabel("")
         self.banner.setWordWrap(True)
@@ -200,15 +198,15 @@ class MainWindow(QMainWindow):
     def new_chat(self) -> None:
         self.conversation_id = None
         self.conversation_list.clearSelection()
-        self._render()
+        self.chat_view.show_conversation(None)
         self.input.setFocus()
 
     def open_conversation(self, conversation_id: int, message_id: int | None = None) -> None:
         self.conversation_id = conversation_id
         self.refresh_conversations()
-        self._render()
+        self.chat_view.show_conversation(conversation_id)
         if message_id is not None:
-            self.chat_view.scrollToAnchor(f"m{message_id}")
+            self.chat_view.scroll_to_message(message_id)
 
     def _on_conversation_changed(self, item: QListWidgetItem | None, _previous) -> None:
         if item is not None and self.stream is None:
@@ -271,10 +269,12 @@ class MainWindow(QMainWindow):
             if self.conversation_id is None:
                 title = " ".join(text.split())[:60]
                 self.conversation_id = self.history.create_conversation(title)
-            self.history.add_message(self.conversation_id, "user", text)
+                self.chat_view.show_conversation(self.conversation_id)
+            question = self.history.add_message(self.conversation_id, "user", text)
         except HistoryError as e:
             self.show_banner(str(e))  # the text stays in the box: nothing is lost
             return
+        self.chat_view.add_message(self.history.message(question))
         self.input.clear()
         self.refresh_conversations()
         self._start_answer()
@@ -287,6 +287,7 @@ class MainWindow(QMainWindow):
         if not users:
             return
         self.history.delete_after(self.conversation_id, users[-1].id)
+        self.chat_view.show_conversation(self.conversation_id)  # the old answer is gone
         self._start_answer()
 
     def edit_message(self, message_id: int, new_text: str) -> None:
@@ -295,6 +296,7 @@ class MainWindow(QMainWindow):
             return
         self.history.edit(message_id, new_text)
         self.history.delete_after(self.conversation_id, message_id)
+        self.chat_view.show_conversation(self.conversation_id)
         self._start_answer()
 
     def stop(self) -> None:
@@ -306,27 +308,26 @@ class MainWindow(QMainWindow):
 
     def _start_answer(self) -> None:
         assert self.conversation_id is not None
-        history = [
-            m
-            for m in self.history.messages(self.conversation_id)
-            if m.role in ("system", "user", "assistant") and m.content
-        ]
-        messages = [{"role": m.role, "content": m.content} for m in history]
-        system = self.settings.get("system_prompt")
-        if system:
-            messages.insert(0, {"role": "system", "content": system})
+        cid = self.conversation_id
         try:
             self.streaming_message = self.history.add_message(
-                self.conversation_id, "assistant", "", status="streaming"
+                cid, "assistant", "", status="streaming"
             )
         except HistoryError as e:
             self.show_banner(str(e))  # nothing sent: the question is saved, the answer not begun
             return
+        answer = self.streaming_message
+        system = self.settings.get("system_prompt")
+
+        def prompt() -> list[dict]:  # runs on the stream's thread: O(conversation)
+            messages = self.history.prompt_messages(cid, answer)
+            return [{"role": "system", "content": system}, *messages] if system else messages
+
         params = {
             "temperature": self.settings.get("temperature"),
             "max_tokens": self.settings.get("max_tokens"),
         }
-        self.stream = ChatStream(self.base_url, self.token, messages, params)
+        self.stream = ChatStream(self.base_url, self.token, prompt, params)
         # Each handler learns which stream spoke: a late signal from a stopped stream must not
         # touch the next answer.
         stream = self.stream
@@ -334,9 +335,11 @@ class MainWindow(QMainWindow):
         stream.stream_did_finish.connect(lambda reason: self._on_finished(stream, reason))
         stream.stream_did_fail.connect(lambda message: self._on_failed(stream, message))
         stream.start()
+        self._streamed = []
+        self.chat_view.add_message(self.history.message(self.streaming_message))
+        self.chat_view.scroll_to_bottom()
         self.show_banner("")
         self._update_buttons()
-        self._render()
 
     def _on_chunk(self, stream: ChatStream, text: str) -> None:
         if stream is not self.stream or self.streaming_message is None:
@@ -345,6 +348,7 @@ class MainWindow(QMainWindow):
             self.history.append(self.streaming_message, text)
         except HistoryError as e:
             self.show_banner(str(e))
+        self._streamed.append(text)
         self._dirty = True
 
     def _on_finished(self, stream: ChatStream, reason: str) -> None:
@@ -363,10 +367,11 @@ class MainWindow(QMainWindow):
                 self.history.finish(self.streaming_message, status)
             except HistoryError as e:
                 self.show_banner(str(e))
+        self.chat_view.end_streaming("".join(self._streamed), status)
+        self._dirty = False
         self.stream = None
         self.streaming_message = None
         self._update_buttons()
-        self._render()
 
     def _update_buttons(self) -> None:
         busy = self.stream is not None
@@ -381,43 +386,29 @@ class MainWindow(QMainWindow):
         for m in self.history.interrupted():
             self.history.finish(m.id, "error")
 
-    # -- rendering ---------------------------------------------------------------------------------
+    # -- the transcript ----------------------------------------------------------------------------
     def _render_if_dirty(self) -> None:
-        if self._dirty:
-            self._render()
-
-    def _render(self) -> None:
-        self._dirty = False
-        self._code_blocks = []
-        if self.conversation_id is None:
-            self.chat_view.setHtml("<p style='color:gray'>Start a new conversation.</p>")
-            return
-        bar = self.chat_view.verticalScrollBar()
-        at_bottom = bar.value() >= bar.maximum() - 4
-        html = "".join(
-            message_html(m.id, m.role, m.content, m.status, self._code_blocks)
-            for m in self.history.messages(self.conversation_id)
-        )
-        self.chat_view.setHtml(html)
-        if at_bottom or self.stream is not None:
-            bar.setValue(bar.maximum())
+        if self._dirty and self.streaming_message is not None:
+            self._dirty = False
+            self.chat_view.update_streaming("".join(self._streamed))
 
     def _on_link(self, url: QUrl) -> None:
         kind, _, value = url.toString().partition(":")
         if kind == "copycode":
-            QGuiApplication.clipboard().setText(self._code_blocks[int(value)])
-        elif kind == "copy":
-            for m in self.history.messages(self.conversation_id or -1):
-                if m.id == int(value):
-                    QGuiApplication.clipboard().setText(m.content)
+            QGuiApplication.clipboard().setText(self.chat_view.code_blocks[int(value)])
+            return
+        try:
+            message = self.history.message(int(value))
+        except (HistoryError, ValueError):
+            return  # a link to a message deleted meanwhile
+        if kind == "copy":
+            QGuiApplication.clipboard().setText(message.content)
         elif kind == "edit":
-            for m in self.history.messages(self.conversation_id or -1):
-                if m.id == int(value):
-                    text, ok = QInputDialog.getMultiLineText(
-                        self, "Edit message", "Message", m.content
-                    )
-                    if ok and text.strip():
-                        self.edit_message(m.id, text.strip())
+            text, ok = QInputDialog.getMultiLineText(
+                self, "Edit message", "Message", message.content
+            )
+            if ok and text.strip():
+                self.edit_message(message.id, text.strip())
 
     def closeEvent(self, event) -> None:
         self.stop()

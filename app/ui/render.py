@@ -1,14 +1,23 @@
-"""Messages as HTML for the chat view: Markdown, highlighted code blocks with a copy link."""
+"""Messages as HTML for the chat view: Markdown, highlighted code blocks with a copy link.
+
+A message is rendered in pieces (a header, then body segments) so the transcript can insert
+each finished piece once and redo only the unfinished tail of a streaming answer."""
 
 from __future__ import annotations
 
 import html
 import re
+from functools import lru_cache
 
-from PySide6.QtGui import QTextDocument
+from PySide6.QtGui import QGuiApplication, QPalette, QTextDocument
 
 _FENCE = re.compile(r"```([\w+-]*)\n(.*?)(?:```|\Z)", re.S)
 ROLE_NAMES = {"user": "You", "assistant": "Fennec", "system": "System"}
+STATUS_NOTES = {
+    "streaming": " …",
+    "stopped": " <i>(stopped)</i>",
+    "error": " <i>(interrupted)</i>",
+}
 
 
 def _markdown(text: str) -> str:
@@ -19,7 +28,9 @@ def _markdown(text: str) -> str:
     return body[body.find(">", start) + 1 : end] if start >= 0 else html.escape(text)
 
 
+@lru_cache(maxsize=256)
 def _code(language: str, code: str) -> str:
+    # Cached: a block highlighted while its answer streamed is not highlighted again at the end.
     try:
         from pygments import highlight
         from pygments.formatters import HtmlFormatter
@@ -34,10 +45,27 @@ def _code(language: str, code: str) -> str:
         return f"<pre>{html.escape(code)}</pre>"
 
 
-def message_html(
-    message_id: int, role: str, content: str, status: str, code_blocks: list[str]
-) -> str:
-    """One message. Code blocks are appended to `code_blocks` so copy links can find them."""
+def _role_colour(role: str) -> str:
+    palette = QGuiApplication.palette()
+    colour = QPalette.ColorRole.Link if role == "user" else QPalette.ColorRole.Accent
+    return palette.color(colour).name()
+
+
+def header_html(message_id: int, role: str, status: str) -> str:
+    """The line above a message: who, its status, and its copy/edit links."""
+    links = f'<a href="copy:{message_id}">Copy</a>'
+    if role == "user":
+        links += f' · <a href="edit:{message_id}">Edit</a>'
+    name = ROLE_NAMES.get(role, role)
+    return (
+        f'<hr/><p><a name="m{message_id}"><b style="color:{_role_colour(role)}">{name}</b></a>'
+        f"{STATUS_NOTES.get(status, '')}&nbsp;&nbsp;<small>{links}</small></p>"
+    )
+
+
+def body_html(content: str, code_blocks: list[str]) -> str:
+    """Markdown with highlighted code. Code blocks are appended to `code_blocks` so copy links
+    can find them (`copycode:N` is their index there)."""
     parts = []
     pos = 0
     for m in _FENCE.finditer(content):
@@ -50,17 +78,39 @@ def message_html(
         pos = m.end()
     if pos < len(content):
         parts.append(_markdown(content[pos:]))
-    note = {
-        "streaming": " …",
-        "stopped": " <i>(stopped)</i>",
-        "error": " <i>(interrupted)</i>",
-    }.get(status, "")
-    links = f'<a href="copy:{message_id}">Copy</a>'
-    if role == "user":
-        links += f' · <a href="edit:{message_id}">Edit</a>'
-    name = ROLE_NAMES.get(role, role)
-    color = "#2d6cdf" if role == "user" else "#2e9d5b"
-    return (
-        f'<a name="m{message_id}"></a><p><b style="color:{color}">{name}</b>{note}'
-        f"&nbsp;&nbsp;<small>{links}</small></p>{''.join(parts) or '<p></p>'}<hr/>"
-    )
+    return "".join(parts) or "<p></p>"
+
+
+def draft_html(content: str) -> str:
+    """The unfinished tail of a streaming answer: Markdown, and an open code block as plain
+    text (it is highlighted once, when its fence closes)."""
+    fence = content.find("```")
+    if fence < 0:
+        return _markdown(content) if content.strip() else ""
+    before, code = content[:fence], content[fence:].partition("\n")[2]
+    text = _markdown(before) if before.strip() else ""
+    return text + f"<pre>{html.escape(code)}</pre>"
+
+
+def stable_length(content: str) -> int:
+    """How much of a streaming answer is final: up to the last closed code block or paragraph
+    break outside code. Text past it may still change how it renders as more arrives."""
+    stable = pos = 0
+    for m in _FENCE.finditer(content):
+        stable = max(stable, _last_break(content, pos, m.start()))
+        if m.end() == m.end(2):  # no closing fence yet: everything from here may change
+            return stable
+        stable = pos = m.end()
+    return max(stable, _last_break(content, pos, len(content)))
+
+
+def _last_break(content: str, start: int, end: int) -> int:
+    at = content.rfind("\n\n", start, end)
+    return at + 2 if at >= 0 else start
+
+
+def message_html(
+    message_id: int, role: str, content: str, status: str, code_blocks: list[str]
+) -> str:
+    """One whole message."""
+    return header_html(message_id, role, status) + body_html(content, code_blocks)
