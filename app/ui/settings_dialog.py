@@ -122,6 +122,10 @@ class SettingsDialog(QDialog):
             editor.setMinimumWidth(FIELD_WIDTH)
             self.editors[s.key] = editor
             form.addRow(s.label, editor)
+        providers = QPushButton("Remote providers…")
+        providers.setToolTip("OpenAI-compatible endpoints; their keys stay in the keychain")
+        providers.clicked.connect(self._on_providers_clicked)
+        form.addRow("Providers", providers)
         self.error = QLabel("")
         self.error.setWordWrap(True)
         form.addRow(self.error)
@@ -131,6 +135,11 @@ class SettingsDialog(QDialog):
         buttons.accepted.connect(self._save)
         buttons.rejected.connect(self.reject)
         form.addRow(buttons)
+
+    def _on_providers_clicked(self) -> None:
+        from app.ui.providers_page import ProvidersDialog
+
+        ProvidersDialog(parent=self).exec()
 
     def _save(self) -> None:
         try:
