@@ -44,6 +44,7 @@ def _add_serve(sub) -> None:
         action="store_true",
         help="stop when standard input closes (the app that started this worker is gone)",
     )
+    p.add_argument("--adapter", help="a LoRA adapter (fennec tune list) for this model")
 
 
 def _add_chat(sub) -> None:
@@ -141,13 +142,13 @@ def build_parser() -> argparse.ArgumentParser:
     from app import providers_cli
 
     providers_cli.add_parser(sub)
+    from app import tune_cli
+
+    tune_cli.add_parser(sub)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
-    from app import tune_cli
-
-    tune_cli.add_parser(sub)
     try:
         return _dispatch(argv)
     except BrokenPipeError:
@@ -156,6 +157,18 @@ def main(argv: list[str] | None = None) -> int:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         return 0
+
+
+def _adapter_path(name: str | None) -> Path | None:
+    """--adapter NAME|PATH: a stored adapter's folder (fennec tune list), or the path given."""
+    from app.tune_store import find_adapter
+    from inference.errors import ModelError
+
+    try:
+        return None if name is None else find_adapter(name)
+    except ModelError as e:
+        print(f"fennec: error: {e}", file=sys.stderr)
+        raise SystemExit(2) from None
 
 
 def _dispatch(argv: list[str] | None) -> int:
@@ -176,6 +189,7 @@ def _dispatch(argv: list[str] | None) -> int:
                 governor=not args.no_governor,
                 temperature_source=args.temperature_source,
                 exit_with_parent=args.exit_with_parent,
+                adapter=_adapter_path(args.adapter),
             )
         )
     if args.command == "chat":

@@ -66,7 +66,9 @@ class _Sequence:
 class LlamaCppEngine:
     """Serves one GGUF model; only the scheduler's thread may call it."""
 
-    def __init__(self, model_file: str, model_id: str, n_ctx: int = 4096) -> None:
+    def __init__(
+        self, model_file: str, model_id: str, n_ctx: int = 4096, lora_path: str | None = None
+    ) -> None:
         import llama_cpp
         from llama_cpp.llama_chat_format import Jinja2ChatFormatter
 
@@ -78,6 +80,7 @@ class LlamaCppEngine:
                 n_threads=threads,
                 n_batch=N_BATCH,
                 verbose=False,
+                lora_path=lora_path,
             )
         except (ValueError, RuntimeError) as e:
             raise ModelError(f"llama.cpp cannot load {model_file}: {e}") from None
@@ -94,6 +97,10 @@ class LlamaCppEngine:
         )
         self._n_seq = MAX_RUNNING + PARKED_CONVERSATIONS
         self._context = BatchContext(self._llm, KV_CONTEXTS * n_ctx, self._n_seq, N_BATCH)
+        if lora_path:  # LoRA (issue 16): llama.cpp keeps adapters per context
+            from inference.adapter_llamacpp import attach_lora
+
+            attach_lora(self._llm, self._context.ctx)
         self._slots = SequenceSlots(self._context, self._n_seq, PARKED_CONVERSATIONS)
         self._running: dict[int, _Sequence] = {}  # by request id, in admission order
         self._n_vocab = self._llm.n_vocab()

@@ -62,7 +62,7 @@ def context_length(model_path: str) -> int:
 class MlxEngine:
     """Serves one MLX model; only the scheduler's thread may call it."""
 
-    def __init__(self, model_path: str, model_id: str) -> None:
+    def __init__(self, model_path: str, model_id: str, adapter_path: str | None = None) -> None:
         from inference.mlx_device import detect_device, use_kernel_cache
 
         use_kernel_cache()  # before MLX compiles its first kernel
@@ -74,7 +74,7 @@ class MlxEngine:
         self.device = detect_device(mx)
         gpu = self.device.is_gpu
         try:
-            self._model, self._tokenizer = load(model_path)
+            self._model, self._tokenizer = load(model_path, adapter_path=adapter_path)  # LoRA
         except Exception as e:  # e.g. "Model type X not supported.", missing or misshapen weights
             raise ModelError(f"MLX cannot load {model_id}: {e}") from None
         if not gpu:

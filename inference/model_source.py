@@ -264,12 +264,23 @@ def _repo_hints(files: ModelFiles) -> list[str]:
     return hints
 
 
-def load_engine(files: ModelFiles, engine: str):
-    """Construct the chosen engine (call on the model thread)."""
+def load_engine(files: ModelFiles, engine: str, adapter: Path | None = None):
+    """Construct the chosen engine (call on the model thread), with a LoRA adapter folder
+    (`fennec tune`) when given: checked against this base model first."""
+    if adapter is not None:
+        from inference.adapter_meta import check_adapter
+
+        check_adapter(adapter, files)
     if engine == "mlx":
         from inference.engine_mlx import MlxEngine
 
-        return MlxEngine(str(files.mlx_dir), files.model_id)
+        adapter_path = None if adapter is None else str(adapter)
+        return MlxEngine(str(files.mlx_dir), files.model_id, adapter_path=adapter_path)
     from inference.engine_llamacpp import LlamaCppEngine
 
-    return LlamaCppEngine(str(files.gguf_file), files.model_id)
+    lora = None
+    if adapter is not None:  # llama.cpp reads the adapter's GGUF copy, made on first use
+        from inference.adapter_llamacpp import gguf_lora_for
+
+        lora = str(gguf_lora_for(adapter, files.gguf_file))
+    return LlamaCppEngine(str(files.gguf_file), files.model_id, lora_path=lora)

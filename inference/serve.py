@@ -33,6 +33,7 @@ class ServeOptions:
     governor: bool = True
     temperature_source: str = "auto"
     exit_with_parent: bool = False  # stdin is the parent's pipe: its EOF means the app is gone
+    adapter: Path | None = None  # a LoRA adapter folder (fennec tune) for this model
 
 
 def write_secret_file(path: Path, secret: str) -> None:
@@ -96,8 +97,12 @@ def serve(options: ServeOptions, out: TextIO = sys.stdout, err: TextIO = sys.std
     try:
         files = resolve(options.model)
         choice = pick_engine(files, options.engine)
+        if options.adapter is not None:  # refused here, before loading, when it is another model's
+            from inference.adapter_meta import check_adapter
+
+            check_adapter(options.adapter, files)
         scheduler = Scheduler(
-            lambda: load_engine(files, choice.engine), max_batch=options.max_batch
+            lambda: load_engine(files, choice.engine, options.adapter), max_batch=options.max_batch
         )
         info = scheduler.start()
     except FennecError as e:

@@ -54,6 +54,14 @@ def tuned(tiny_model, tmp_path_factory) -> tuple[Path, object]:
     return run.out_dir, run.execute()
 
 
+@pytest.fixture(scope="module")
+def other_base(tmp_path_factory) -> Path:
+    """Another random model of the same architecture and shapes."""
+    from inference.tiny_model import make_model
+
+    return make_model(tmp_path_factory.mktemp("other") / "other-base", "qwen3_moe", "mlx", seed=1)
+
+
 def _chat(question: str) -> list[dict]:
     return [{"role": "user", "content": question}]
 
@@ -117,11 +125,8 @@ def test_llamacpp_reproduces_the_trained_answer_from_the_gguf_lora(tuned, tiny_g
     assert ANSWER not in answers["base"]
 
 
-def test_an_adapter_is_refused_by_another_base_model(tuned, tmp_path):
-    from inference.tiny_model import make_model
-
-    folder, _ = tuned
-    other = make_model(tmp_path / "other-base", "qwen3_moe", "mlx", seed=1)
+def test_an_adapter_is_refused_by_another_base_model(tuned, other_base, tmp_path):
+    folder, other = tuned[0], other_base
     with pytest.raises(ModelError, match="was trained for base model .* not for 'other-base'"):
         check_adapter(folder, resolve(str(other)))
     # Training into that adapter's folder for the other model is refused too.
@@ -148,3 +153,37 @@ def test_a_stopped_run_resumes_from_its_checkpoint(tiny_model, tmp_path):
     assert any("resuming" in n for n in notes)
     with pytest.raises(ModelError, match="trained with r=16 .* --fresh"):
         TuneRun(_request(tiny_model, tmp_path, tmp_path / "resumable", rank=8))
+
+
+@pytest.mark.parametrize("engine", ["mlx", "llamacpp"])
+def test_fennec_serve_with_the_adapter_answers_as_trained(tuned, tiny_model, engine):
+    import httpx
+
+    from inference.worker_process import start_worker
+
+    folder, _ = tuned
+    worker = start_worker(
+        str(tiny_model), engine, extra_args=("--no-governor", "--adapter", str(folder))
+    )
+    try:
+        reply = httpx.post(
+            f"{worker.base_url}/chat/completions",
+            headers={"Authorization": f"Bearer {worker.token}"},
+            json={"messages": _chat(QUESTION), "temperature": 0, "max_tokens": 12},
+            timeout=60,
+        )
+    finally:
+        worker.stop()
+    assert reply.status_code == 200, reply.text
+    assert reply.json()["choices"][0]["message"]["content"].startswith(ANSWER)
+
+
+def test_fennec_serve_refuses_an_adapter_of_another_model(tuned, other_base):
+    import io
+
+    from inference.serve import ServeOptions, serve
+
+    err = io.StringIO()
+    options = ServeOptions(str(other_base), "mlx", governor=False, adapter=tuned[0])
+    assert serve(options, io.StringIO(), err) == 2
+    assert "was trained for base model" in err.getvalue()
