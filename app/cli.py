@@ -44,6 +44,9 @@ def _add_serve(sub) -> None:
         action="store_true",
         help="stop when standard input closes (the app that started this worker is gone)",
     )
+    from inference.serve_env import apply_env_defaults
+
+    apply_env_defaults(p)  # FENNEC_MODEL, FENNEC_PORT, …: a container's configuration
     p.add_argument("--adapter", help="a LoRA adapter (fennec tune list) for this model")
 
 
