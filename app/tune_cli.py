@@ -39,7 +39,8 @@ def add_parser(sub) -> None:
     p.add_argument("--gui", action="store_true", help="open the tuning window instead")
 
 
-def run(args: argparse.Namespace, out: TextIO = sys.stdout, err: TextIO = sys.stderr) -> int:
+def run(args: argparse.Namespace, out: TextIO | None = None, err: TextIO | None = None) -> int:
+    out, err = out or sys.stdout, err or sys.stderr  # read at call time (tests swap them)
     try:
         if args.action == "list":
             return _list(out)
