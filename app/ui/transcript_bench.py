@@ -21,7 +21,7 @@ STALL_TARGET_MS = 50.0
 STALL_GROWTH = 0.20  # the longest stall may grow this much from the shortest to the longest chat
 TICK_MS = 5  # the probe's timer: stalls closer than this cannot be told apart
 OPEN_TARGET_MS = 300.0  # the longest conversation, to first paint
-STARTUP_TARGET_S = 1.0
+STARTUP_TARGET_S = 1.0  # reported beside the bare Qt window; not gated (it follows the load)
 WORDS = (
     "fennec fox desert sand heat ears night burrow kernel budget power batch cache token laptop "
     "quiet governor thermal sensor cooling model answer stream window history search"
@@ -145,8 +145,8 @@ def median(values: list[float]) -> float:
     return ordered[len(ordered) // 2]
 
 
-def verdict(rows: list[dict], startup_s: float) -> list[str]:
-    """The targets missed, in words (empty: all met)."""
+def verdict(rows: list[dict]) -> list[str]:
+    """The transcript's targets missed, in words (empty: all met)."""
     missed = [
         f"{r['turns']} turns: longest stall {r['stall_streaming_ms']} ms >= {STALL_TARGET_MS} ms"
         for r in rows
@@ -161,6 +161,4 @@ def verdict(rows: list[dict], startup_s: float) -> list[str]:
         )
     if last["open_ms"] >= OPEN_TARGET_MS:
         missed.append(f"{last['turns']} turns: open {last['open_ms']} ms >= {OPEN_TARGET_MS} ms")
-    if startup_s >= STARTUP_TARGET_S:
-        missed.append(f"start-up {startup_s} s >= {STARTUP_TARGET_S} s")
     return missed
