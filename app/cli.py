@@ -86,17 +86,10 @@ def _add_dev(sub) -> None:
 def _add_bench(sub) -> None:
     bench = sub.add_parser("bench", help="benchmarks (measure against the reference, print ratios)")
     kinds = bench.add_subparsers(dest="bench_command", required=True)
-    p = kinds.add_parser("engine", help="Fennec vs raw engines and mlx_lm.server")
-    p.add_argument("--size", choices=("tiny", "medium"), default="medium")
-    p.add_argument("--json", type=Path, default=Path("bench-results/engine.json"))
-    p.add_argument("--clients", default="1,8,32,50", help="concurrency levels")
-    p.add_argument("--max-tokens", type=int, default=64)
-    p.add_argument(
-        "--llamacpp-tokens",
-        type=int,
-        default=512,
-        help="answer length for the single-stream llama.cpp comparison",
-    )
+    p = kinds.add_parser("engine", help="Fennec vs the raw engines: one stream and many")
+    from inference.bench_engine_options import add_arguments
+
+    add_arguments(p)
     u = kinds.add_parser("ui", help="start-up time and longest UI stall while streaming")
     u.add_argument("--json", type=Path, default=Path("bench-results/ui.json"))
     u.add_argument("--turns", default="10,100,1000", help="conversation lengths to seed")

@@ -1,35 +1,36 @@
-"""`fennec bench engine`: Fennec against the raw engines and mlx_lm.server, in one run.
+"""`fennec bench engine`: Fennec's engines against the raw engines, in one run.
 
-Every figure is measured beside its reference on the same model in the same run (this
-machine is shared and noisy), printed as a ratio, and written as JSON.
+Per engine: single-stream decode and TTFT vs the raw engine (mlx-lm `stream_generate`,
+llama.cpp `Llama.generate`); aggregate tok/s and p50/p95 TTFT at each client count vs the
+raw batched loop and vs sequential serving (the same worker with a batch limit of 1); the
+TTFT of a short request sent while a long answer streams. Every figure is measured beside
+its reference on the same model in the same run, printed as a ratio and written as JSON;
+the exit status is 1 when a target is missed. The workers run without the thermal governor:
+this measures the engine, the governor has its own bench.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import gc
 import json
 import os
 import platform
-import socket
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import httpx
 
-from inference.bench_load import StreamTiming, run_load
+from inference.bench_load import StreamTiming, run_load, short_during_long, stream_once
+from inference.bench_raw import SINGLE_PROMPT, raw_llamacpp, raw_mlx
+from inference.bench_targets import evaluate, print_report
 from inference.tiny_model import make_model
 from inference.worker_process import start_worker
 
-PROMPT = "Explain, step by step, how a laptop keeps its processor cool under load."
-MESSAGES = [{"role": "user", "content": PROMPT}]
+ENGINES = ("mlx", "llamacpp")
 
 
-def prepare_models(root: Path, size: str) -> tuple[Path, Path]:
-    """The benchmark's random MoE: an f32 MLX folder and a Q4_0 GGUF of the same weights."""
+def prepare_models(root: Path, size: str) -> dict[str, str]:
+    """The benchmark's random MoE: an MLX folder and a Q4_0 GGUF of the same weights."""
     import llama_cpp
 
     folder = root / f"{size}-qwen3_moe"
@@ -46,216 +47,130 @@ def prepare_models(root: Path, size: str) -> tuple[Path, Path]:
         )
         if rc != 0:
             raise RuntimeError(f"llama_model_quantize failed ({rc})")
-    return folder, q4
+    return {"mlx": str(folder), "llamacpp": str(q4)}
 
 
-def raw_mlx(folder: Path, max_tokens: int) -> StreamTiming:
-    import mlx.core as mx
-    from mlx_lm import load, stream_generate
+def given_model(path: str) -> dict[str, str]:
+    """`--model PATH`: each engine the model has weights for."""
+    from inference.model_source import resolve
 
-    model, tokenizer = load(str(folder))
-    model.set_dtype(mx.float32)
-    prompt = tokenizer.apply_chat_template(MESSAGES, add_generation_prompt=True)
-    for _ in stream_generate(model, tokenizer, prompt, max_tokens=4):  # warm-up
-        pass
-    start = time.perf_counter()
-    first, n = None, 0
-    for _ in stream_generate(model, tokenizer, prompt, max_tokens=max_tokens):
-        first = first or time.perf_counter()
-        n += 1
-    end = time.perf_counter()
-    del model
-    gc.collect()
-    return StreamTiming(True, first - start, end - start, n)
-
-
-def raw_llamacpp(gguf: Path, max_tokens: int) -> tuple[StreamTiming, StreamTiming]:
-    """Two references: `Llama.generate` (the token loop everything is built on, fastest) and
-    `create_completion(stream=True)` (the public high-level API)."""
-    import llama_cpp
-
-    from inference.engine_llamacpp import LlamaCppEngine
-
-    engine = LlamaCppEngine(str(gguf), "raw")  # only for its chat templating: same prompt tokens
-    prompt = engine.encode_chat(MESSAGES)
-    llm: llama_cpp.Llama = engine.llm
-    list(llm.create_completion(prompt, max_tokens=4, temperature=0.0, stream=True))  # warm-up
-
-    def timed(tokens) -> StreamTiming:
-        llm.reset()
-        start = time.perf_counter()
-        first, n = None, 0
-        for _ in tokens():
-            first = first or time.perf_counter()
-            n += 1
-            if n == max_tokens:
-                break
-        end = time.perf_counter()
-        return StreamTiming(True, first - start, end - start, n)
-
-    generate = timed(lambda: llm.generate(prompt, temp=0.0))
-    completion = timed(
-        lambda: llm.create_completion(prompt, max_tokens=max_tokens, temperature=0.0, stream=True)
-    )
-    engine.close()
-    return generate, completion
-
-
-def fennec_single(model: str, engine: str, max_tokens: int) -> StreamTiming:
-    from inference.bench_load import stream_once
-
-    worker = start_worker(model, engine, extra_args=("--max-batch", "32"))
-    try:
-
-        async def go() -> StreamTiming:
-            async with httpx.AsyncClient(timeout=600) as c:
-                url = f"{worker.base_url}/chat/completions"
-                await stream_once(c, url, worker.token, "warm up", 4)
-                return await stream_once(c, url, worker.token, PROMPT, max_tokens)
-
-        return asyncio.run(go())
-    finally:
-        worker.stop()
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def mlx_lm_server_load(folder: Path, levels: list[int], max_tokens: int) -> list[dict]:
-    port = _free_port()
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "mlx_lm",
-            "server",
-            "--model",
-            str(folder),
-            "--port",
-            str(port),
-            "--decode-concurrency",
-            "32",
-            "--prompt-concurrency",
-            "8",
-            "--log-level",
-            "WARNING",
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}/v1/chat/completions"
-    try:
-        deadline = time.monotonic() + 300
-        while time.monotonic() < deadline:
-            try:
-                httpx.get(f"http://127.0.0.1:{port}/v1/models", timeout=2)
-                break
-            except httpx.HTTPError:
-                time.sleep(0.5)
-        model = str(folder)  # mlx_lm.server reads "model" as a path or hub id
-        asyncio.run(run_load(url, None, 1, 4, model))  # warm-up (loads the model)
-        return [asyncio.run(run_load(url, None, n, max_tokens, model)).as_dict() for n in levels]
-    finally:
-        proc.terminate()
-        proc.wait(30)
-
-
-def fennec_load(folder: Path, levels: list[int], max_tokens: int) -> list[dict]:
-    worker = start_worker(str(folder), "mlx", extra_args=("--max-batch", "64"))
-    url = f"{worker.base_url}/chat/completions"
-    try:
-        asyncio.run(run_load(url, worker.token, 1, 4))
-        return [asyncio.run(run_load(url, worker.token, n, max_tokens)).as_dict() for n in levels]
-    finally:
-        worker.stop()
+    files = resolve(path, download=False)
+    found = {}
+    if files.mlx_dir is not None:
+        found["mlx"] = str(files.mlx_dir)
+    if files.gguf_file is not None:
+        found["llamacpp"] = str(files.gguf_file)
+    return found
 
 
 def _single(t: StreamTiming) -> dict:
     return {"ttft_s": round(t.ttft_s, 4), "decode_tps": round(t.decode_tps, 2), "tokens": t.tokens}
 
 
+def serve_and_measure(
+    model: str, engine: str, max_batch: int, args: argparse.Namespace, single: bool
+) -> dict:
+    """One worker: (single stream,) load at every level, a short request during a long one."""
+    worker = start_worker(
+        model, engine, extra_args=("--max-batch", str(max_batch), "--no-governor")
+    )
+    url = f"{worker.base_url}/chat/completions"
+    levels = [int(x) for x in args.clients.split(",") if x.strip()]
+
+    async def go() -> dict:
+        found: dict = {}
+        async with httpx.AsyncClient(timeout=900) as c:
+            await stream_once(c, url, worker.token, "warm up", 4)
+            if single:
+                found["single"] = _single(
+                    await stream_once(c, url, worker.token, SINGLE_PROMPT, args.single_tokens)
+                )
+        found["load"] = [
+            (await run_load(url, worker.token, n, args.max_tokens)).as_dict() for n in levels
+        ]
+        found["short_during_long"] = await short_during_long(url, worker.token, args.long_tokens)
+        return found
+
+    try:
+        return asyncio.run(go())
+    finally:
+        worker.stop()
+
+
+def bench_engine(engine: str, model: str, args: argparse.Namespace, partial: dict) -> dict:
+    """Every measurement of one engine; each phase's raw figures also land in `partial`
+    (saved as they come, so a run cut short still leaves what it measured)."""
+    levels = [int(x) for x in args.clients.split(",") if x.strip()]
+    print(f"{engine}: raw engine, single stream and batched loop …", flush=True)
+    if engine == "mlx":
+        raw_single, raw_runs = raw_mlx(model, args.single_tokens, levels, args.max_tokens)
+    else:
+        raw_single, raw_runs = raw_llamacpp(model, args.single_tokens, levels, args.max_tokens)
+    partial["raw"] = {"single": _single(raw_single), "batched": [r.as_dict() for r in raw_runs]}
+    _save(args, partial)
+    print(f"{engine}: Fennec, batched worker …", flush=True)
+    batched = serve_and_measure(model, engine, 64, args, single=True)
+    partial["fennec"] = batched
+    _save(args, partial)
+    print(f"{engine}: Fennec, sequential worker (--max-batch 1) …", flush=True)
+    sequential = serve_and_measure(model, engine, 1, args, single=False)
+    ours = batched["single"]
+    result = {
+        "model": model,
+        "single": {
+            "raw": _single(raw_single),
+            "fennec": ours,
+            "decode_ratio": round(ours["decode_tps"] / max(raw_single.decode_tps, 1e-9), 3),
+            "ttft_overhead_ms": round((ours["ttft_s"] - raw_single.ttft_s) * 1000, 1),
+        },
+        "concurrency": [],
+        "short_during_long": {
+            "fennec": batched["short_during_long"],
+            "sequential": sequential["short_during_long"],
+        },
+    }
+    for a, seq, raw in zip(batched["load"], sequential["load"], raw_runs, strict=True):
+        result["concurrency"].append(
+            {
+                "clients": a["clients"],
+                "fennec": a,
+                "sequential": seq,
+                "raw_batched": raw.as_dict(),
+                "vs_raw_batched": round(a["aggregate_tps"] / max(raw.aggregate_tps, 1e-9), 3),
+                "vs_sequential": round(a["aggregate_tps"] / max(seq["aggregate_tps"], 1e-9), 3),
+            }
+        )
+    return result
+
+
+def _save(args: argparse.Namespace, partial: dict) -> None:
+    out = Path(args.json)
+    name = f"{out.stem}-{partial['engine']}-partial.json"
+    out.with_name(name).write_text(json.dumps(partial, indent=2))
+
+
 def run_engine_bench(args: argparse.Namespace) -> int:
     out = Path(args.json)
     out.parent.mkdir(parents=True, exist_ok=True)
-    folder, q4 = prepare_models(out.parent / "models", args.size)
-    levels = [int(x) for x in args.clients.split(",") if x.strip()]
-    n = args.max_tokens
+    models = (
+        given_model(args.model) if args.model else prepare_models(out.parent / "models", args.size)
+    )
+    wanted = [e for e in args.engines.split(",") if e in ENGINES and e in models]
+    if not wanted:
+        print(f"no engine to bench: the model has {sorted(models)}, asked for {args.engines}")
+        return 2
     results: dict = {
-        "machine": {"platform": platform.platform(), "cpus": os.cpu_count()},
-        "model": {"size": args.size, "mlx": "f32", "llamacpp": "Q4_0"},
-        "max_tokens": n,
-        "llamacpp_single_tokens": args.llamacpp_tokens,
+        "machine": {"platform": platform.platform(), "cpus": os.cpu_count(), "note": args.note},
+        "model": args.model or f"random qwen3_moe, {args.size} (MLX f32 on CPU, GGUF Q4_0)",
+        "single_tokens": args.single_tokens,
+        "max_tokens": args.max_tokens,
+        "long_tokens": args.long_tokens,
+        "governor": "off (--no-governor)",
     }
-
-    print("single stream, MLX (f32) …", flush=True)
-    r_mlx, f_mlx = raw_mlx(folder, n), fennec_single(str(folder), "mlx", n)
-    print("single stream, llama.cpp (Q4_0) …", flush=True)
-    # llama.cpp decodes hundreds of tokens a second here: a longer answer keeps the
-    # measurement about steady decoding, not about the first and last 10-ms chunk.
-    m = args.llamacpp_tokens
-    (r_cpp, r_cpp_api), f_cpp = raw_llamacpp(q4, m), fennec_single(str(q4), "llamacpp", m)
-    results["single"] = {
-        "mlx": {
-            "raw": _single(r_mlx),
-            "fennec": _single(f_mlx),
-            "decode_ratio": round(f_mlx.decode_tps / r_mlx.decode_tps, 3),
-            "ttft_overhead_ms": round((f_mlx.ttft_s - r_mlx.ttft_s) * 1000, 1),
-        },
-        "llamacpp": {
-            "raw": _single(r_cpp),
-            "fennec": _single(f_cpp),
-            "decode_ratio": round(f_cpp.decode_tps / r_cpp.decode_tps, 3),
-            "ttft_overhead_ms": round((f_cpp.ttft_s - r_cpp.ttft_s) * 1000, 1),
-            "raw_create_completion": _single(r_cpp_api),
-            "decode_ratio_vs_create_completion": round(f_cpp.decode_tps / r_cpp_api.decode_tps, 3),
-        },
-        "cpu_fallback_vs_mlx_cpu_decode": round(f_cpp.decode_tps / max(f_mlx.decode_tps, 1e-9), 2),
-    }
-    print(f"concurrency {levels}: mlx_lm.server …", flush=True)
-    ref = mlx_lm_server_load(folder, levels, n)
-    print(f"concurrency {levels}: Fennec (MLX) …", flush=True)
-    ours = fennec_load(folder, levels, n)
-    results["concurrency"] = [
-        {
-            "clients": a["clients"],
-            "fennec": a,
-            "mlx_lm_server": b,
-            "aggregate_ratio": round(a["aggregate_tps"] / max(b["aggregate_tps"], 1e-9), 3),
-            "p95_ttft_ratio": round(a["ttft_p95_s"] / max(b["ttft_p95_s"], 1e-9), 3),
-        }
-        for a, b in zip(ours, ref, strict=True)
-    ]
+    for engine in wanted:
+        results[engine] = bench_engine(engine, models[engine], args, {"engine": engine})
+    results["targets"] = evaluate(results)
     out.write_text(json.dumps(results, indent=2))
-    _print(results)
+    print_report(results)
     print(f"\nJSON: {out}")
-    return 0
-
-
-def _print(r: dict) -> None:
-    s = r["single"]
-    print("\nsingle stream    decode tok/s (raw engine → Fennec via HTTP)   ratio   TTFT overhead")
-    for name in ("mlx", "llamacpp"):
-        e = s[name]
-        print(
-            f"  {name:<10} {e['raw']['decode_tps']:>10.1f} → {e['fennec']['decode_tps']:<10.1f}"
-            f"       {e['decode_ratio']:.3f}   {e['ttft_overhead_ms']:+.1f} ms"
-        )
-    print(
-        f"  (llama.cpp raw create_completion stream: {e['raw_create_completion']['decode_tps']:.1f}"
-        f" tok/s; Fennec ÷ it = {e['decode_ratio_vs_create_completion']:.3f})"
-    )
-    print(f"  llama.cpp Q4_0 vs MLX-CPU f32 decode: {s['cpu_fallback_vs_mlx_cpu_decode']}×")
-    print(
-        "\nclients  aggregate tok/s (mlx_lm.server → Fennec)  ratio   p95 TTFT s (ref → ours)"
-        "  failed (ours/ref)"
-    )
-    for c in r["concurrency"]:
-        a, b = c["fennec"], c["mlx_lm_server"]
-        print(
-            f"  {c['clients']:>4}   {b['aggregate_tps']:>8.1f} → {a['aggregate_tps']:<8.1f}"
-            f"                  {c['aggregate_ratio']:.3f}   {b['ttft_p95_s']:.3f} → "
-            f"{a['ttft_p95_s']:.3f}          {a['failed']}/{b['failed']}"
-        )
+    return 0 if all(t["met"] for t in results["targets"]) else 1

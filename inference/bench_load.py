@@ -48,6 +48,11 @@ def percentile(values: list[float], q: float) -> float:
     return statistics.quantiles(values, n=100, method="inclusive")[int(q) - 1]
 
 
+def client_prompt(i: int) -> str:
+    """Client i's prompt: each different, so no client is served from another's cache."""
+    return f"Client {i}: explain thermal limits, part {i}."
+
+
 async def stream_once(
     client: httpx.AsyncClient,
     url: str,
@@ -107,14 +112,7 @@ async def run_load(
         start = time.perf_counter()
         timings = await asyncio.gather(
             *(
-                stream_once(
-                    client,
-                    url,
-                    token,
-                    f"Client {i}: explain thermal limits, part {i}.",
-                    max_tokens,
-                    model,
-                )
+                stream_once(client, url, token, client_prompt(i), max_tokens, model)
                 for i in range(clients)
             )
         )
@@ -132,3 +130,40 @@ async def run_load(
         round(percentile(ttfts, 50), 4),
         round(percentile(ttfts, 95), 4),
     )
+
+
+async def short_during_long(
+    url: str, token: str | None, long_tokens: int, short_tokens: int = 8, probes: int = 5
+) -> dict:
+    """TTFT of short requests on an idle server, then of short requests sent while one long
+    answer streams: does a newcomer wait for the whole long answer or join it?"""
+    async with httpx.AsyncClient(timeout=httpx.Timeout(900.0)) as client:
+        idle = []
+        for i in range(probes):
+            t = await stream_once(client, url, token, f"idle {i}: hi", short_tokens)
+            idle.append(t.ttft_s if t.ok else float("inf"))
+        start = time.perf_counter()
+        long_task = asyncio.create_task(
+            stream_once(client, url, token, "Write a long essay on cooling.", long_tokens)
+        )
+
+        async def probe(i: int) -> tuple[float, float]:
+            await asyncio.sleep(0.3 + 0.1 * i)  # the long answer is streaming by now
+            sent = time.perf_counter() - start
+            t = await stream_once(client, url, token, f"busy {i}: hi", short_tokens)
+            return sent, (t.ttft_s if t.ok else float("inf"))
+
+        during = await asyncio.gather(*(probe(i) for i in range(probes)))
+        long_answer = await long_task
+    idle_p50 = percentile(idle, 50)
+    busy_p95 = percentile([ttft for _, ttft in during], 95)
+    return {
+        "idle_ttft_p50_s": round(idle_p50, 4),
+        "during_long_ttft_p95_s": round(busy_p95, 4),
+        "ratio": round(busy_p95 / max(idle_p50, 1e-9), 2),
+        "long_answer_tokens": long_answer.tokens,
+        "long_answer_s": round(long_answer.total_s, 3),
+        # a probe sent after the long answer ended measured an idle server: count them
+        "probes_sent_during_long": sum(sent < long_answer.total_s for sent, _ in during),
+        "probes": probes,
+    }
