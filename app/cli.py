@@ -44,6 +44,9 @@ def _add_serve(sub) -> None:
         action="store_true",
         help="stop when standard input closes (the app that started this worker is gone)",
     )
+    from inference.office import add_office_arguments
+
+    add_office_arguments(p)  # --tls-cert/--tls-key, --api-keys, --allowed-host: office mode
     from inference.serve_env import apply_env_defaults
 
     apply_env_defaults(p)  # FENNEC_MODEL, FENNEC_PORT, …: a container's configuration
@@ -138,6 +141,9 @@ def build_parser() -> argparse.ArgumentParser:
     from app import providers_cli
 
     providers_cli.add_parser(sub)
+    from app import keys_cli
+
+    keys_cli.add_parser(sub)
     from app import tune_cli
 
     tune_cli.add_parser(sub)
@@ -170,6 +176,7 @@ def _adapter_path(name: str | None) -> Path | None:
 def _dispatch(argv: list[str] | None) -> int:
     args = build_parser().parse_args(argv)
     if args.command == "serve":
+        from inference.office import office_options
         from inference.serve import ServeOptions, serve
 
         return serve(
@@ -186,6 +193,7 @@ def _dispatch(argv: list[str] | None) -> int:
                 temperature_source=args.temperature_source,
                 exit_with_parent=args.exit_with_parent,
                 adapter=_adapter_path(args.adapter),
+                office=office_options(args),
             )
         )
     if args.command == "chat":
@@ -213,6 +221,10 @@ def _dispatch(argv: list[str] | None) -> int:
         from app import history_cli
 
         return history_cli.run(args)
+    if args.command == "keys":
+        from app import keys_cli
+
+        return keys_cli.run(args)
     if args.command == "providers":
         from app import providers_cli
 

@@ -11,9 +11,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
+from inference.api_keys import ApiKeyStore
 from inference.drain import draining_server
 from inference.errors import FennecError
+from inference.key_gate import KeyGate, RateLimiter
 from inference.model_source import load_engine, pick_engine, resolve
+from inference.office import OfficeError, OfficeOptions, tls_config
 from inference.parent_watch import exit_soon, watch_parent
 from inference.scheduler import Scheduler
 from inference.serve_env import cluster_settings
@@ -34,6 +37,7 @@ class ServeOptions:
     temperature_source: str = "auto"
     exit_with_parent: bool = False  # stdin is the parent's pipe: its EOF means the app is gone
     adapter: Path | None = None  # a LoRA adapter folder (fennec tune) for this model
+    office: OfficeOptions = OfficeOptions()  # TLS, per-user keys, named hosts
 
 
 def write_secret_file(path: Path, secret: str) -> None:
@@ -91,7 +95,8 @@ def serve(options: ServeOptions, out: TextIO = sys.stdout, err: TextIO = sys.std
     try:
         # A worker the app supervises has nobody to finish streams for once the app quits.
         cluster = cluster_settings(default_grace_s=0.0 if options.exit_with_parent else None)
-    except ValueError as e:
+        tls = tls_config(options.office)
+    except (ValueError, OfficeError) as e:
         print(f"fennec: error: {e}", file=err, flush=True)
         return 2
     try:
@@ -135,7 +140,7 @@ def serve(options: ServeOptions, out: TextIO = sys.stdout, err: TextIO = sys.std
         sock.close()
         return 2
     extra = frozenset() if options.host in LOOPBACK_HOSTS else frozenset({options.host})
-    extra |= cluster.allowed_hosts
+    extra |= cluster.allowed_hosts | options.office.allowed_hosts
     app = create_app(
         scheduler,
         token,
@@ -145,15 +150,20 @@ def serve(options: ServeOptions, out: TextIO = sys.stdout, err: TextIO = sys.std
         set_preset=loop.set_preset if loop else None,
     )
     app.state.drain.grace_s = cluster.drain_grace_s
+    if options.office.api_keys is not None:  # outermost: a user's key becomes the token
+        keys = ApiKeyStore(options.office.api_keys)
+        app.add_middleware(KeyGate, store=keys, worker_token=token, limiter=RateLimiter())
     server = draining_server(
-        uvicorn.Config(app, log_level="warning", timeout_graceful_shutdown=2, access_log=False),
+        uvicorn.Config(
+            app, log_level="warning", timeout_graceful_shutdown=2, access_log=False, **tls
+        ),
         app.state.drain,
         lambda line: print(line, file=err, flush=True),
     )
     server_box.append(server)
     port = sock.getsockname()[1]
     shown_host = f"[{options.host}]" if ":" in options.host else options.host
-    url = f"http://{shown_host}:{port}/v1"
+    url = f"{'https' if tls else 'http'}://{shown_host}:{port}/v1"
 
     def announce() -> None:
         while not server.started and not server.should_exit:

@@ -10,6 +10,8 @@
 | FENNEC_NO_GOVERNOR | --no-governor (1/true/yes) |
 | FENNEC_THERMAL_SIM | --thermal-sim |
 | FENNEC_TOKEN_FILE | --token-file |
+| FENNEC_TLS_CERT, FENNEC_TLS_KEY | --tls-cert, --tls-key (office mode) |
+| FENNEC_API_KEYS | --api-keys FILE (office mode's per-user keys) |
 | FENNEC_TOKEN | the bearer token itself (a Kubernetes Secret); never printed |
 | FENNEC_ALLOWED_HOSTS | extra Host names to answer, comma-separated (a pod IP, a Service name) |
 | FENNEC_DRAIN_GRACE_S | seconds running streams get after SIGTERM (default 30; 0 with --exit-with-parent) |
@@ -38,6 +40,9 @@ FLAG_VARIABLES = {
     "FENNEC_NO_GOVERNOR": ("no_governor", lambda v: v.strip().lower() in _TRUE),
     "FENNEC_THERMAL_SIM": ("thermal_sim", str),
     "FENNEC_TOKEN_FILE": ("token_file", Path),
+    "FENNEC_TLS_CERT": ("tls_cert", Path),
+    "FENNEC_TLS_KEY": ("tls_key", Path),
+    "FENNEC_API_KEYS": ("api_keys", Path),
 }
 
 
