@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import signal
 import sys
 from dataclasses import asdict
@@ -17,7 +18,12 @@ DEFAULTS = {"rank": 16, "alpha": 32.0, "dropout": 0.1, "targets": "q_proj,v_proj
 
 def add_parser(sub) -> None:
     p = sub.add_parser("tune", help="train a LoRA adapter on your data (or: tune list)")
-    p.add_argument("action", nargs="?", choices=("list",), help="list: the stored adapters")
+    p.add_argument(
+        "action",
+        nargs="?",
+        choices=("list", "try"),
+        help="list: the stored adapters; try: base and tuned answers to --prompt, as JSON",
+    )
     p.add_argument("--model", help="base model: folder with MLX weights or Hugging Face id")
     p.add_argument("--data", type=Path, help="training examples, JSONL (chat, prompt/completion)")
     p.add_argument("--valid", type=Path, help="validation JSONL (default: 10%% of --data)")
@@ -37,6 +43,10 @@ def add_parser(sub) -> None:
     p.add_argument("--preset", choices=("cool", "balanced", "performance"), default="cool")
     p.add_argument("--thermal-sim", metavar="PROFILE", help="pace for a simulated laptop")
     p.add_argument("--gui", action="store_true", help="open the tuning window instead")
+    p.add_argument("--json-progress", action="store_true", help="progress as JSON lines")
+    p.add_argument("--adapter", help="try: the adapter (name or path)")
+    p.add_argument("--prompt", help="try: the message both models answer")
+    p.add_argument("--engine", choices=("auto", "mlx", "llamacpp"), default="auto")
 
 
 def run(args: argparse.Namespace, out: TextIO | None = None, err: TextIO | None = None) -> int:
@@ -44,6 +54,8 @@ def run(args: argparse.Namespace, out: TextIO | None = None, err: TextIO | None 
     try:
         if args.action == "list":
             return _list(out)
+        if args.action == "try":
+            return _try(args, out, err)
         if args.gui:
             from app.ui.tuning_window import run_tuning_window
 
@@ -77,6 +89,18 @@ def _list(out: TextIO) -> int:
             f"step {m.iterations}/{m.total_iterations}  {val}  {a.path}",
             file=out,
         )
+    return 0
+
+
+def _try(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from app.tune_store import find_adapter
+    from inference.adapter_try import side_by_side
+
+    if args.model is None or args.adapter is None or args.prompt is None:
+        print("fennec: error: tune try needs --model, --adapter and --prompt", file=err)
+        return 2
+    answers = side_by_side(args.model, find_adapter(args.adapter), args.prompt, args.engine)
+    print(json.dumps(asdict(answers)), file=out, flush=True)
     return 0
 
 
@@ -123,9 +147,12 @@ def _tune(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         preset=args.preset,
         thermal_sim=args.thermal_sim,
     )
-    tty = out.isatty()
+    tty = out.isatty() and not args.json_progress
 
     def show(progress) -> None:
+        if args.json_progress:  # for the tuning window, which runs this command
+            print(json.dumps(asdict(progress)), file=out, flush=True)
+            return
         line = format_progress(progress)
         if tty:
             print("\r" + line.ljust(100), end="", file=out, flush=True)
