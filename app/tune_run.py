@@ -83,6 +83,7 @@ class TuneRun:
         self._prepare_folder()
         batch = max(1, min(request.batch_size, len(self.data.train), len(self.data.valid)))
         self.loop = None
+        self._blind_noted = False
         if request.governor:
             self.pacer, self.loop = governed_pacer(batch, request.preset, request.thermal_sim)
         else:
@@ -116,6 +117,18 @@ class TuneRun:
                 "settings, or start over with --fresh"
             )
         self.note(f"fennec: resuming {folder} from its last checkpoint (--fresh starts over)")
+
+    def _progress(self, progress: TuneProgress) -> None:
+        if self.loop is not None and not self._blind_noted:
+            state = self.loop.status_extra().get("thermal_state")
+            if state == "blind":
+                self._blind_noted = True
+                self.note(
+                    "fennec: note: no temperature sensor here, so the governor holds a blind "
+                    "power cap and training runs slowly; --no-governor runs it flat out"
+                )
+        if self.on_progress is not None:
+            self.on_progress(progress)
 
     def execute(self) -> TuneResult:
         r = self.request
@@ -152,7 +165,7 @@ class TuneRun:
                     seed=r.seed,
                 ),
                 self.pacer,
-                self.on_progress,
+                self._progress,
                 resume=not r.fresh,
             )
         finally:
