@@ -51,14 +51,16 @@ def write_secret_file(path: Path, secret: str) -> None:
         os.close(fd)
 
 
-def exposure_warning(host: str) -> str | None:
+def exposure_warning(host: str, tls: bool = False) -> str | None:
     """What to tell someone who binds beyond loopback (the token is required all the same)."""
     if host in LOOPBACK_HOSTS:
         return None
+    transport = (
+        "over TLS" if tls else "and the API is plain HTTP (use --tls-cert/--tls-key or a TLS proxy)"
+    )
     return (
         f"fennec: warning: listening on {host}: other machines on the network can reach this "
-        "worker; every request still needs the bearer token, and the API is plain HTTP "
-        "(use a TLS proxy to leave this machine)"
+        f"worker; every request still needs the bearer token or a user key, {transport}"
     )
 
 
@@ -121,7 +123,7 @@ def serve(options: ServeOptions, out: TextIO = sys.stdout, err: TextIO = sys.std
         )
         scheduler.stop()
         return 2
-    warning = exposure_warning(options.host)
+    warning = exposure_warning(options.host, tls=options.office.tls)
     if warning:
         print(warning, file=err, flush=True)
     token = cluster.token or secrets.token_urlsafe(32)

@@ -201,3 +201,12 @@ def test_a_bad_certificate_is_a_clear_error(tmp_path):
     with pytest.raises(OfficeError, match="both"):
         tls_config(OfficeOptions(tls_cert=tmp_path / "c.pem"))
     assert tls_config(OfficeOptions()) == {}
+
+
+def test_the_exposure_warning_knows_about_tls():
+    from inference.serve import exposure_warning
+
+    assert exposure_warning("127.0.0.1", tls=True) is None
+    assert "plain HTTP" in exposure_warning("0.0.0.0")
+    with_tls = exposure_warning("0.0.0.0", tls=True)
+    assert "over TLS" in with_tls and "plain HTTP" not in with_tls
