@@ -64,7 +64,13 @@ def normalize_base_url(url: str) -> str:
         url = "http://" + url
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ProviderError(f"not an http(s) URL: {url!r}")
+        raise ProviderError(f"not an http(s) URL: {parts.scheme}://{parts.hostname or ''}")
+    if parts.username or parts.password or parts.query or parts.fragment:
+        # A credential in the URL would land in providers.json and in error messages.
+        raise ProviderError(
+            "give the base URL without a user, password or query; the key "
+            "goes in the key field and to the keychain"
+        )
     return url if parts.path else url + "/v1"
 
 

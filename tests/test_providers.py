@@ -54,6 +54,10 @@ def test_base_urls_and_names():
     assert normalize_base_url("https://openrouter.ai/api/v1") == "https://openrouter.ai/api/v1"
     with pytest.raises(ProviderError):
         normalize_base_url("ftp://x")
+    for leaky in ("https://me:sk-secret@api.example.com/v1", "https://api.example.com/v1?key=sk"):
+        with pytest.raises(ProviderError, match="keychain") as refused:
+            normalize_base_url(leaky)
+        assert "sk" not in str(refused.value).replace("keychain", "")
     assert check_name("office-gpu.2") == "office-gpu.2"
     for bad in ("local", "LOCAL", "", "a b", "x" * 41, "-x"):
         with pytest.raises(ProviderError):
