@@ -5,12 +5,9 @@ from __future__ import annotations
 from PySide6.QtCore import Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
-    QFileDialog,
     QHBoxLayout,
     QInputDialog,
     QLabel,
-    QListWidget,
-    QListWidgetItem,
     QMainWindow,
     QMenu,
     QPlainTextEdit,
@@ -24,6 +21,7 @@ from PySide6.QtWidgets import (
 from app.history import History, HistoryError
 from app.settings import Settings
 from app.ui.chat_stream import ChatStream
+from app.ui.conversation_list import ConversationList
 from app.ui.transcript import Transcript
 
 RENDER_INTERVAL_MS = 50  # at most 20 transcript updates a second while tokens stream in
@@ -61,10 +59,10 @@ class MainWindow(QMainWindow):
         lv = QVBoxLayout(left)
         self.new_button = QPushButton("New chat")
         self.new_button.clicked.connect(self.new_chat)
-        self.conversation_list = QListWidget()
-        self.conversation_list.currentItemChanged.connect(self._on_conversation_changed)
-        self.conversation_list.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
-        self.conversation_list.customContextMenuRequested.connect(self._conversation_menu)
+        self.conversation_list = ConversationList(self.history)
+        self.conversation_list.conversation_was_chosen.connect(self._on_conversation_chosen)
+        self.conversation_list.deletion_was_requested.connect(self.delete_conversation)
+        self.conversation_list.export_did_fail.connect(self.show_banner)
         lv.addWidget(self.new_button)
         lv.addWidget(self.conversation_list)
 
@@ -185,15 +183,7 @@ class MainWindow(QMainWindow):
 
     # -- conversations ---------------------------------------------------------------------------
     def refresh_conversations(self) -> None:
-        self.conversation_list.blockSignals(True)
-        self.conversation_list.clear()
-        for c in self.history.conversations():
-            item = QListWidgetItem(("📌 " if c.pinned else "") + c.title)
-            item.setData(Qt.ItemDataRole.UserRole, c.id)
-            self.conversation_list.addItem(item)
-            if c.id == self.conversation_id:
-                self.conversation_list.setCurrentItem(item)
-        self.conversation_list.blockSignals(False)
+        self.conversation_list.refresh(self.conversation_id)
 
     def new_chat(self) -> None:
         self.conversation_id = None
@@ -208,48 +198,13 @@ class MainWindow(QMainWindow):
         if message_id is not None:
             self.chat_view.scroll_to_message(message_id)
 
-    def _on_conversation_changed(self, item: QListWidgetItem | None, _previous) -> None:
-        if item is not None and self.stream is None:
-            self.open_conversation(item.data(Qt.ItemDataRole.UserRole))
-
-    def _conversation_menu(self, pos) -> None:
-        item = self.conversation_list.itemAt(pos)
-        if item is None:
-            return
-        menu = self.conversation_menu(item.data(Qt.ItemDataRole.UserRole))
-        menu.exec(self.conversation_list.mapToGlobal(pos))
+    def _on_conversation_chosen(self, cid: int) -> None:
+        if self.stream is None:
+            self.open_conversation(cid)
 
     def conversation_menu(self, cid: int) -> QMenu:
-        """What a right-click on a conversation offers (built apart so tests can trigger it)."""
-        menu = QMenu(self)
-        menu.addAction("Rename…").triggered.connect(lambda: self._rename(cid))
-        pinned = self.history.conversation(cid).pinned
-        menu.addAction("Unpin" if pinned else "Pin").triggered.connect(
-            lambda: (self.history.pin(cid, not pinned), self.refresh_conversations())
-        )
-        menu.addAction("Export as Markdown…").triggered.connect(lambda: self._export(cid, "md"))
-        menu.addAction("Export as JSON…").triggered.connect(lambda: self._export(cid, "json"))
-        menu.addAction("Delete").triggered.connect(lambda: self.delete_conversation(cid))
-        return menu
-
-    def _rename(self, cid: int) -> None:
-        title, ok = QInputDialog.getText(
-            self, "Rename", "Title", text=self.history.conversation(cid).title
-        )
-        if ok and title.strip():
-            self.history.rename(cid, title.strip())
-            self.refresh_conversations()
-
-    def _export(self, cid: int, kind: str) -> None:
-        path, _ = QFileDialog.getSaveFileName(self, "Export", f"conversation-{cid}.{kind}")
-        if not path:
-            return
-        text = self.history.export_markdown(cid) if kind == "md" else self.history.export_json(cid)
-        try:
-            with open(path, "w", encoding="utf-8") as f:
-                f.write(text)
-        except OSError as e:
-            self.show_banner(f"Could not export: {e.strerror}")
+        """What a right-click on a conversation offers."""
+        return self.conversation_list.menu(cid)
 
     def delete_conversation(self, cid: int) -> None:
         self.history.delete_conversation(cid)

@@ -1,0 +1,78 @@
+"""The conversation list on the left of the window, and what a right-click on one offers."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QFileDialog, QInputDialog, QListWidget, QListWidgetItem, QMenu
+
+from app.history import History
+
+
+class ConversationList(QListWidget):
+    conversation_was_chosen = Signal(int)
+    deletion_was_requested = Signal(int)  # the window decides what to show instead
+    export_did_fail = Signal(str)
+
+    def __init__(self, history: History) -> None:
+        super().__init__()
+        self.history = history
+        self.currentItemChanged.connect(self._on_current_item_changed)
+        self.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.customContextMenuRequested.connect(self._on_context_menu_requested)
+
+    def refresh(self, current_id: int | None) -> None:
+        """Re-read the list (pinned first, then the most recent) and select `current_id`."""
+        self.blockSignals(True)
+        self.clear()
+        for c in self.history.conversations():
+            item = QListWidgetItem(("📌 " if c.pinned else "") + c.title)
+            item.setData(Qt.ItemDataRole.UserRole, c.id)
+            self.addItem(item)
+            if c.id == current_id:
+                self.setCurrentItem(item)
+        self.blockSignals(False)
+
+    def menu(self, cid: int) -> QMenu:
+        """What a right-click on a conversation offers (built apart so tests can trigger it)."""
+        menu = QMenu(self)
+        menu.addAction("Rename…").triggered.connect(lambda: self._rename(cid))
+        pinned = self.history.conversation(cid).pinned
+        menu.addAction("Unpin" if pinned else "Pin").triggered.connect(
+            lambda: (self.history.pin(cid, not pinned), self.refresh(self._current_id()))
+        )
+        menu.addAction("Export as Markdown…").triggered.connect(lambda: self._export(cid, "md"))
+        menu.addAction("Export as JSON…").triggered.connect(lambda: self._export(cid, "json"))
+        menu.addAction("Delete").triggered.connect(lambda: self.deletion_was_requested.emit(cid))
+        return menu
+
+    def _current_id(self) -> int | None:
+        item = self.currentItem()
+        return item.data(Qt.ItemDataRole.UserRole) if item is not None else None
+
+    def _on_current_item_changed(self, item: QListWidgetItem | None, _previous) -> None:
+        if item is not None:
+            self.conversation_was_chosen.emit(item.data(Qt.ItemDataRole.UserRole))
+
+    def _on_context_menu_requested(self, pos) -> None:
+        item = self.itemAt(pos)
+        if item is not None:
+            self.menu(item.data(Qt.ItemDataRole.UserRole)).exec(self.mapToGlobal(pos))
+
+    def _rename(self, cid: int) -> None:
+        title, ok = QInputDialog.getText(
+            self, "Rename", "Title", text=self.history.conversation(cid).title
+        )
+        if ok and title.strip():
+            self.history.rename(cid, title.strip())
+            self.refresh(self._current_id())
+
+    def _export(self, cid: int, kind: str) -> None:
+        path, _ = QFileDialog.getSaveFileName(self, "Export", f"conversation-{cid}.{kind}")
+        if not path:
+            return
+        text = self.history.export_markdown(cid) if kind == "md" else self.history.export_json(cid)
+        try:
+            with open(path, "w", encoding="utf-8") as f:
+                f.write(text)
+        except OSError as e:
+            self.export_did_fail.emit(f"Could not export: {e.strerror}")
