@@ -210,3 +210,23 @@ def test_the_exposure_warning_knows_about_tls():
     assert "plain HTTP" in exposure_warning("0.0.0.0")
     with_tls = exposure_warning("0.0.0.0", tls=True)
     assert "over TLS" in with_tls and "plain HTTP" not in with_tls
+
+
+def test_the_desktop_side_adds_the_office_server_as_a_provider(office, monkeypatch, capsys):
+    """The user key as the provider's key; a self-signed office certificate is trusted
+    through SSL_CERT_FILE (httpx reads it), not by turning verification off."""
+    import keyring
+
+    from tests.provider_stubs import install_memory_keyring
+
+    memory, previous = install_memory_keyring()
+    try:
+        monkeypatch.setenv("SSL_CERT_FILE", office["cert"])
+        monkeypatch.setenv("OFFICE_KEY", office["keys"]["user0"])
+        add = ["providers", "add", "office", office["url"], "--api-key-env", "OFFICE_KEY"]
+        assert main(add) == 0
+        assert main(["chat", "--provider", "office", "--max-tokens", "6", "hello"]) == 0
+        out = capsys.readouterr()
+        assert "[answered by office" in out.err
+    finally:
+        keyring.set_keyring(previous)
