@@ -194,7 +194,7 @@ class MainWindow(QMainWindow):
     def open_conversation(self, conversation_id: int, message_id: int | None = None) -> None:
         self.conversation_id = conversation_id
         self.refresh_conversations()
-        self.chat_view.show_conversation(conversation_id)
+        self.chat_view.show_conversation(conversation_id, self.streaming_message)
         if message_id is not None:
             self.chat_view.scroll_to_message(message_id)
 

@@ -51,8 +51,11 @@ class Transcript(QTextBrowser):
         self.verticalScrollBar().valueChanged.connect(self._on_scrollbar_value_changed)
 
     # -- whole conversations -----------------------------------------------------------------
-    def show_conversation(self, conversation_id: int | None) -> None:
-        """Show the newest page of a conversation (None: the empty state)."""
+    def show_conversation(
+        self, conversation_id: int | None, live_message_id: int | None = None
+    ) -> None:
+        """Show the newest page of a conversation (None: the empty state). `live_message_id`
+        is an answer still streaming in it: it keeps taking updates."""
         self._has_older = False  # clearing scrolls to the top: load nothing of the old one
         self.clear()
         self.code_blocks = []
@@ -67,7 +70,10 @@ class Transcript(QTextBrowser):
         self._has_older = len(newest) == PAGE_SIZE
         cursor = self._end()
         for message in newest:
-            self._insert(cursor, self._render(message))
+            if message.id == live_message_id:
+                self._begin_streaming(message)
+            else:
+                self._insert(cursor, self._render(message))
         self.scroll_to_bottom()
         while self.verticalScrollBar().maximum() == 0 and self.load_older():
             pass  # a page of short messages does not fill the view: no scrolling would load more

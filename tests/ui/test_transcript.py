@@ -98,6 +98,32 @@ def test_streaming_redraws_only_the_answer_and_highlights_code_once(window):
     assert " …" not in window.chat_view.toPlainText()  # the streaming mark is gone
 
 
+def test_reopening_or_paging_mid_stream_keeps_the_answer_live(window):
+    cid = _seed(window.history, 150)
+    window.open_conversation(cid)
+    window.input.setPlainText("tell me about fennecs")
+    window.send()
+    stream = HandStream.made[-1]
+    for chunk in ANSWER[:3]:
+        stream.chunk_did_arrive.emit(chunk)
+    window._render_if_dirty()
+    window.open_conversation(cid)  # as a search hit in this conversation does
+    stream.chunk_did_arrive.emit(ANSWER[3])
+    window._render_if_dirty()
+    window.chat_view.verticalScrollBar().setValue(0)  # older pages go in above the answer
+    assert window.chat_view.renders[window.history.messages(cid)[0].id] == 0
+    window.chat_view.load_older(400)  # all the rest
+    assert window.chat_view.renders[window.history.messages(cid)[0].id] == 1
+    for chunk in ANSWER[4:]:
+        stream.chunk_did_arrive.emit(chunk)
+        window._render_if_dirty()
+    stream.stream_did_finish.emit("stop")
+    text = window.chat_view.toPlainText()
+    assert text.startswith("\n") and "question 0\n" in text
+    assert text.rstrip().endswith("That is all, really.")
+    assert text.count("Their ears shed heat.") == 1 and " …" not in text
+
+
 def test_stop_and_a_lost_worker_mark_the_answer(window):
     window.input.setPlainText("first")
     window.send()
