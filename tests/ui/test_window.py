@@ -38,6 +38,8 @@ def test_chat_streams_renders_and_is_stored(qtbot, fennec_app):
     assert [m.role for m in messages] == ["user", "assistant"]
     assert messages[1].status == "complete" and messages[1].content
     assert "Hello from the window" in window.chat_view.toPlainText()
+    # Each message was rendered once: the streamed answer was only ever redrawn at its tail.
+    assert [window.chat_view.renders[m.id] for m in messages] == [1, 1]
     assert window.conversation_list.count() == 1
     assert fennec_app.window.history.search("window")[0].conversation_id == window.conversation_id
 
