@@ -41,10 +41,10 @@ class GovernorConfig:
     horizon_s: float = 20.0  # headroom under the target is spent over at least this long
     max_batch: int = 8
     duty_deadband: float = 0.08
-    deadband_floor: float = 0.03  # the dead-band never narrows below this
+    deadband_floor: float = 0.045  # the dead-band never narrows below this
     deadband_decay_s: float = 90.0
     hold_s: float = 6.0  # the least time between two non-urgent cuts
-    hold_up_s: float = 10.0  # the least time before speeding up again
+    hold_up_s: float = 15.0  # the least time before speeding up again
     urgent_over_c: float = 0.2  # at limit + this, cutting back skips the hold time
     gap_hold_s: float = 15.0  # a temperature gap shorter than this holds the budget as it was
 
