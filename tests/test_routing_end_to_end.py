@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import logging
 
+import httpx
 import pytest
 
 from app import history_routing
@@ -169,3 +170,32 @@ def test_migration_marks_old_conversations_local_only(tmp_path):
     assert history_routing.privacy(history, 1) is Privacy.LOCAL_ONLY
     assert history_routing.route_choice(history, 1) is None
     history.close()
+
+
+def test_routing_reads_a_real_worker_status(setup, local_worker, remote):
+    """The status keys routing reads are the worker's own: a paused (cooling) worker is held
+    at 0 tok/s, so an Allowed-remote conversation goes out and a Local-only one stays."""
+    history, chat, _, _ = setup
+    client = ChatClient(local_worker.base_url, local_worker.token)
+    auth = {"Authorization": f"Bearer {local_worker.token}"}
+
+    def pause(paused: bool) -> None:
+        url = local_worker.base_url + "/fennec/pause"
+        httpx.post(url, json={"paused": paused}, headers=auth).raise_for_status()
+
+    policy = OffloadPolicy("stub", tok_s_floor=1.0)
+    allowed = history.create_conversation("allowed")
+    history_routing.set_privacy(history, allowed, Privacy.ALLOWED_REMOTE)
+    private = history.create_conversation("private")
+    hi = [{"role": "user", "content": "hi"}]
+    try:
+        assert chat(client.status(), policy).plan(allowed, hi).target == LOCAL  # idle, cool
+        pause(True)
+        status = client.status()
+        hot = chat(status, policy).plan(allowed, hi)
+        assert hot.target == "stub" and "floor" in hot.rule
+        assert chat(status, policy).plan(private, hi).target == LOCAL
+    finally:
+        pause(False)
+        client.close()
+    assert remote.requests == []  # planning sends nothing
