@@ -21,7 +21,13 @@ from pathlib import Path
 import httpx
 
 from inference.bench_load import StreamTiming, run_load, short_during_long, stream_once
-from inference.bench_raw import SINGLE_PROMPT, raw_llamacpp, raw_mlx
+from inference.bench_raw import (
+    MEASURED_PROMPT,
+    WARMUP_PROMPTS,
+    raw_llamacpp,
+    raw_mlx,
+    single_prompt,
+)
 from inference.bench_targets import evaluate, print_report
 from inference.tiny_model import make_model
 from inference.worker_process import start_worker
@@ -80,14 +86,18 @@ def serve_and_measure(
     async def go() -> dict:
         found: dict = {}
         async with httpx.AsyncClient(timeout=900) as c:
-            await stream_once(c, url, worker.token, "warm up", 4)
+            for i in WARMUP_PROMPTS:  # as the raw side warms up
+                await stream_once(c, url, worker.token, single_prompt(i), 4)
             if single:
+                prompt = single_prompt(MEASURED_PROMPT)
                 found["single"] = _single(
-                    await stream_once(c, url, worker.token, SINGLE_PROMPT, args.single_tokens)
+                    await stream_once(c, url, worker.token, prompt, args.single_tokens)
                 )
-        found["load"] = [
-            (await run_load(url, worker.token, n, args.max_tokens)).as_dict() for n in levels
-        ]
+        found["load"] = []
+        for n in levels:
+            for _ in range(args.warmup):
+                await run_load(url, worker.token, n, args.max_tokens, warm=True)
+            found["load"].append((await run_load(url, worker.token, n, args.max_tokens)).as_dict())
         found["short_during_long"] = await short_during_long(url, worker.token, args.long_tokens)
         return found
 
@@ -103,9 +113,13 @@ def bench_engine(engine: str, model: str, args: argparse.Namespace, partial: dic
     levels = [int(x) for x in args.clients.split(",") if x.strip()]
     print(f"{engine}: raw engine, single stream and batched loop …", flush=True)
     if engine == "mlx":
-        raw_single, raw_runs = raw_mlx(model, args.single_tokens, levels, args.max_tokens)
+        raw_single, raw_runs = raw_mlx(
+            model, args.single_tokens, levels, args.max_tokens, args.warmup
+        )
     else:
-        raw_single, raw_runs = raw_llamacpp(model, args.single_tokens, levels, args.max_tokens)
+        raw_single, raw_runs = raw_llamacpp(
+            model, args.single_tokens, levels, args.max_tokens, args.warmup
+        )
     partial["raw"] = {"single": _single(raw_single), "batched": [r.as_dict() for r in raw_runs]}
     _save(args, partial)
     print(f"{engine}: Fennec, batched worker …", flush=True)
@@ -166,6 +180,7 @@ def run_engine_bench(args: argparse.Namespace) -> int:
         "max_tokens": args.max_tokens,
         "long_tokens": args.long_tokens,
         "governor": "off (--no-governor)",
+        "warmup_passes_per_level": args.warmup,
     }
     for engine in wanted:
         results[engine] = bench_engine(engine, models[engine], args, {"engine": engine})

@@ -18,5 +18,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--long-tokens", type=int, default=1024, help="the long answer short requests arrive in"
     )
+    p.add_argument(
+        "--warmup", type=int, default=1, help="unmeasured passes per load level, both sides"
+    )
     p.add_argument("--note", default="", help="recorded in the JSON (e.g. a shared machine)")
-

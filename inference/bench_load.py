@@ -48,9 +48,10 @@ def percentile(values: list[float], q: float) -> float:
     return statistics.quantiles(values, n=100, method="inclusive")[int(q) - 1]
 
 
-def client_prompt(i: int) -> str:
-    """Client i's prompt: each different, so no client is served from another's cache."""
-    return f"Client {i}: explain thermal limits, part {i}."
+def client_prompt(i: int, warm: bool = False) -> str:
+    """Client i's prompt: each different from its first token, so no client is served from
+    another's cache, nor the measured pass from the warm-up's; all of one length."""
+    return f"{'w' if warm else 'm'}{i % 10} client {i}: explain thermal limits, part {i}."
 
 
 async def stream_once(
@@ -104,7 +105,12 @@ async def stream_once(
 
 
 async def run_load(
-    url: str, token: str | None, clients: int, max_tokens: int, model: str = "default"
+    url: str,
+    token: str | None,
+    clients: int,
+    max_tokens: int,
+    model: str = "default",
+    warm: bool = False,
 ) -> LoadResult:
     """`clients` streaming requests at once; each a different prompt so no cache is shared."""
     limits = httpx.Limits(max_connections=clients + 4)
@@ -112,7 +118,7 @@ async def run_load(
         start = time.perf_counter()
         timings = await asyncio.gather(
             *(
-                stream_once(client, url, token, client_prompt(i), max_tokens, model)
+                stream_once(client, url, token, client_prompt(i, warm), max_tokens, model)
                 for i in range(clients)
             )
         )

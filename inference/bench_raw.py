@@ -2,8 +2,10 @@
 
 Single stream: mlx-lm's `stream_generate`, llama.cpp's `Llama.generate`. Many clients: the
 engine's own batched loop with every prompt inserted at once (mlx-lm's BatchGenerator;
-llama.cpp's `llama_decode` over one sequence per prompt). Prompts and greedy sampling are
-the ones the HTTP load sends, so the figures compare like with like.
+llama.cpp's `llama_decode` over one sequence per prompt). Prompts, greedy sampling and
+warm-up are the ones the HTTP side gets, so the figures compare like with like: the single
+stream is measured on a prompt after two warm-ups of the same form, each load level after
+`warmup` unmeasured passes (a GPU compiles kernels for each new shape on first use).
 """
 
 from __future__ import annotations
@@ -14,7 +16,14 @@ from dataclasses import dataclass
 
 from inference.bench_load import StreamTiming, client_prompt, percentile
 
-SINGLE_PROMPT = "Explain, step by step, how a laptop keeps its processor cool under load."
+WARMUP_PROMPTS = (1, 2)  # single_prompt(i) for the warm-ups, then single_prompt(3) measured
+MEASURED_PROMPT = 3
+
+
+def single_prompt(i: int) -> str:
+    """Prompts of one form (same length), different from their first token on: a warm-up
+    leaves no cached prefix for the measured one beyond the chat template's."""
+    return f"{i}: explain, step by step, how a laptop keeps its processor cool under load."
 
 
 @dataclass(frozen=True)
@@ -62,16 +71,20 @@ def _mlx_model(folder: str):
 
 
 def raw_mlx(
-    folder: str, max_tokens: int, levels: list[int], load_tokens: int
+    folder: str, max_tokens: int, levels: list[int], load_tokens: int, warmup: int
 ) -> tuple[StreamTiming, list]:
     """`stream_generate` alone, then a BatchGenerator loop at each level."""
     from mlx_lm import stream_generate
-    from mlx_lm.generate import BatchGenerator
 
     model, tokenizer = _mlx_model(folder)
-    prompt = tokenizer.apply_chat_template(_chat(SINGLE_PROMPT), add_generation_prompt=True)
-    for _ in stream_generate(model, tokenizer, prompt, max_tokens=4):  # warm-up
-        pass
+
+    def encode(text: str) -> list[int]:
+        return tokenizer.apply_chat_template(_chat(text), add_generation_prompt=True)
+
+    for i in WARMUP_PROMPTS:
+        for _ in stream_generate(model, tokenizer, encode(single_prompt(i)), max_tokens=4):
+            pass
+    prompt = encode(single_prompt(MEASURED_PROMPT))
     start = time.perf_counter()
     first, n = None, 0
     for _ in stream_generate(model, tokenizer, prompt, max_tokens=max_tokens):
@@ -81,58 +94,79 @@ def raw_mlx(
 
     runs = []
     for clients in levels:
-        prompts = [
-            tokenizer.apply_chat_template(_chat(client_prompt(i)), add_generation_prompt=True)
-            for i in range(clients)
-        ]
-        gen = BatchGenerator(
-            model,
-            stop_tokens=[[t] for t in tokenizer.eos_token_ids],
-            completion_batch_size=64,
-            prefill_batch_size=8,
-        )
-        start = time.perf_counter()
-        uids = gen.insert(prompts, max_tokens=[load_tokens] * clients)
-        firsts: dict[int, float] = {}
-        tokens, left = 0, set(uids)
-        while left:
-            for r in gen.next_generated():
-                firsts.setdefault(r.uid, time.perf_counter())
-                tokens += 1
-                if r.finish_reason is not None:
-                    left.discard(r.uid)
-        runs.append(_batched(clients, start, list(firsts.values()), time.perf_counter(), tokens))
-        gen.close()
+        for _ in range(warmup):
+            warm = [encode(client_prompt(i, warm=True)) for i in range(clients)]
+            _mlx_batched(model, tokenizer, warm, load_tokens)
+        prompts = [encode(client_prompt(i)) for i in range(clients)]
+        runs.append(_mlx_batched(model, tokenizer, prompts, load_tokens))
     del model
     gc.collect()
     return single, runs
 
 
+def _mlx_batched(model, tokenizer, prompts: list[list[int]], max_tokens: int) -> BatchedRun:
+    from mlx_lm.generate import BatchGenerator
+
+    gen = BatchGenerator(
+        model,
+        stop_tokens=[[t] for t in tokenizer.eos_token_ids],
+        completion_batch_size=64,
+        prefill_batch_size=8,
+    )
+    start = time.perf_counter()
+    uids = gen.insert(prompts, max_tokens=[max_tokens] * len(prompts))
+    firsts: dict[int, float] = {}
+    tokens, left = 0, set(uids)
+    while left:
+        for r in gen.next_generated():
+            firsts.setdefault(r.uid, time.perf_counter())
+            tokens += 1
+            if r.finish_reason is not None:
+                left.discard(r.uid)
+    run = _batched(len(prompts), start, list(firsts.values()), time.perf_counter(), tokens)
+    gen.close()
+    return run
+
+
 # -- llama.cpp -------------------------------------------------------------------------------
-def raw_llamacpp(gguf: str, max_tokens: int, levels: list[int], load_tokens: int):
+def raw_llamacpp(
+    gguf: str, max_tokens: int, levels: list[int], load_tokens: int, warmup: int
+) -> tuple[StreamTiming, list]:
     """`Llama.generate` alone, then the low-level batched loop at each level."""
     import llama_cpp
 
-    from inference.engine_llamacpp import LlamaCppEngine
+    from inference.engine_llamacpp import LlamaCppEngine, engine_threads
 
     templater = LlamaCppEngine(gguf, "raw")  # only for its chat templating: same prompt tokens
-    prompts = {i: templater.encode_chat(_chat(client_prompt(i))) for i in range(max(levels))}
-    single_prompt = templater.encode_chat(_chat(SINGLE_PROMPT))
+    n = max(levels)
+    prompts = {i: templater.encode_chat(_chat(client_prompt(i))) for i in range(n)}
+    warms = {i: templater.encode_chat(_chat(client_prompt(i, warm=True))) for i in range(n)}
+    singles = {i: templater.encode_chat(_chat(single_prompt(i))) for i in (1, 2, 3)}
     templater.close()
-    llm = llama_cpp.Llama(model_path=gguf, n_ctx=4096, n_batch=512, verbose=False)
-    for i, _ in enumerate(llm.generate(single_prompt, temp=0.0)):  # warm-up
-        if i == 4:
-            break
-    llm.reset()
-    start = time.perf_counter()
-    first, n = None, 0
-    for _ in llm.generate(single_prompt, temp=0.0):
-        first = first or time.perf_counter()
-        n += 1
-        if n == max_tokens:
-            break
-    single = StreamTiming(True, first - start, time.perf_counter() - start, n)
-    runs = [_llama_batched(llm, [prompts[i] for i in range(c)], load_tokens) for c in levels]
+    # The engine's thread count: the same arithmetic on both sides.
+    llm = llama_cpp.Llama(
+        model_path=gguf, n_ctx=4096, n_batch=512, n_threads=engine_threads(), verbose=False
+    )
+
+    def timed(prompt: list[int], n_max: int) -> StreamTiming:
+        llm.reset()
+        start = time.perf_counter()
+        first, n = None, 0
+        for _ in llm.generate(prompt, temp=0.0):
+            first = first or time.perf_counter()
+            n += 1
+            if n == n_max:
+                break
+        return StreamTiming(True, first - start, time.perf_counter() - start, n)
+
+    for i in WARMUP_PROMPTS:
+        timed(singles[i], 4)
+    single = timed(singles[MEASURED_PROMPT], max_tokens)
+    runs = []
+    for clients in levels:
+        for _ in range(warmup):
+            _llama_batched(llm, [warms[i] for i in range(clients)], load_tokens)
+        runs.append(_llama_batched(llm, [prompts[i] for i in range(clients)], load_tokens))
     llm.close()
     return single, runs
 

@@ -48,6 +48,11 @@ KV_CONTEXTS = 2
 HOLDER_CTX = 256
 
 
+def engine_threads() -> int:
+    """CPU threads llama.cpp computes with: every core (the bench's raw reference uses it too)."""
+    return max(1, os.cpu_count() or 2)
+
+
 @dataclass
 class _Sequence:
     request: ChatRequest
@@ -72,7 +77,7 @@ class LlamaCppEngine:
         import llama_cpp
         from llama_cpp.llama_chat_format import Jinja2ChatFormatter
 
-        threads = max(1, (os.cpu_count() or 2))
+        threads = engine_threads()
         try:
             self._llm = llama_cpp.Llama(
                 model_path=model_file,
