@@ -29,11 +29,30 @@ def _data(path):
     return path
 
 
-def test_live_curve_stop_and_side_by_side(qtbot, tiny_model, tmp_path, fennec_home):
+@pytest.fixture
+def make_window():
+    """Tuning windows, deleted while Qt is whole (as the app tears down): left to the
+    interpreter's finaliser, a shown pyqtgraph plot can abort the exit (bool_dealloc)."""
+    from PySide6.QtCore import QEvent
+    from PySide6.QtWidgets import QApplication
+
     from app.ui.tuning_window import TuningWindow
 
-    window = TuningWindow(str(tiny_model), str(_data(tmp_path / "qa.jsonl")))
-    qtbot.addWidget(window)
+    made = []
+
+    def make(*args):
+        made.append(TuningWindow(*args))
+        return made[-1]
+
+    yield make
+    for window in made:
+        window.close()
+        window.deleteLater()
+    QApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+
+
+def test_live_curve_stop_and_side_by_side(qtbot, make_window, tiny_model, tmp_path, fennec_home):
+    window = make_window(str(tiny_model), str(_data(tmp_path / "qa.jsonl")))
     window.name_edit.setText("qa")
     window.iters_spin.setValue(100_000)  # only Stop can end this run
     window.rate_edit.setText("1e-2")
@@ -43,12 +62,12 @@ def test_live_curve_stop_and_side_by_side(qtbot, tiny_model, tmp_path, fennec_ho
     window.start_button.click()
     qtbot.waitUntil(lambda: len(window.train_points) >= 5, timeout=120_000)
     assert window.val_points and window.val_points[0][0] == 0  # validated before step 1
-    xs, ys = window.train_curve.getData()
-    assert len(xs) >= 5 and list(xs[:3]) == [1, 2, 3]  # drawn as it arrives
     with qtbot.waitSignal(window.tuning_did_finish, timeout=60_000) as finished:
         window.stop_button.click()
     assert finished.args == [0]
     assert "stopped at step" in window.progress_label.text()
+    xs, ys = window.train_curve.getData()
+    assert len(xs) >= 5 and list(xs[:3]) == [1, 2, 3] and ys[-1] < ys[0]
     adapter = fennec_home / "models" / "adapters" / tiny_model.name / "qa"
     assert window.adapter_dir == str(adapter)
     assert (adapter / "checkpoint.json").exists()
@@ -63,13 +82,10 @@ def test_live_curve_stop_and_side_by_side(qtbot, tiny_model, tmp_path, fennec_ho
     assert answers["base"] != answers["tuned"]  # the adapter changed what the model says
 
 
-def test_a_bad_data_file_is_shown_not_raised(qtbot, tiny_model, tmp_path):
-    from app.ui.tuning_window import TuningWindow
-
+def test_a_bad_data_file_is_shown_not_raised(qtbot, make_window, tiny_model, tmp_path):
     bad = tmp_path / "bad.jsonl"
     bad.write_text("{nope\n")
-    window = TuningWindow(str(tiny_model), str(bad))
-    qtbot.addWidget(window)
+    window = make_window(str(tiny_model), str(bad))
     with qtbot.waitSignal(window.tuning_did_finish, timeout=60_000) as finished:
         window.start_button.click()
     assert finished.args == [2]

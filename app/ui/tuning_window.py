@@ -12,6 +12,7 @@ import json
 import os
 import signal
 import sys
+import time
 
 import pyqtgraph as pg
 from PySide6.QtCore import QProcess, Qt, Signal
@@ -34,10 +35,12 @@ from app.tune_cli import format_progress
 from inference.lora_train import TuneProgress
 from inference.worker_process import fennec_command
 
+REDRAW_S = 1.0
+
 
 class TuningWindow(QWidget):
     tuning_did_finish = Signal(int)  # the tune process's exit code
-    try_did_finish = Signal(dict)  # {"engine", "base", "tuned"} or {"error"}
+    try_did_finish = Signal(object)  # a dict: {"engine", "base", "tuned"} or {"error"}
 
     def __init__(self, model: str = "", data: str = "", parent=None) -> None:
         super().__init__(parent, Qt.WindowType.Window)
@@ -56,14 +59,18 @@ class TuningWindow(QWidget):
         self.stop_button.setEnabled(False)
         self.progress_label = QLabel("Pick a base model and a JSONL file of examples.")
         self.progress_label.setWordWrap(True)
-        self.plot = pg.PlotWidget(title="Loss")
-        self.plot.addLegend()
+        self.plot = pg.PlotWidget(title="Loss: training (blue), validation (orange)")
+        # PySide6 6.12.0 drops a reference to True on every signal delivered to a Python slot,
+        # and a pyqtgraph repaint emits several: a few hundred redraws and the interpreter
+        # aborts (bool_dealloc). So the axes are set by hand, rarely, and the curve is redrawn
+        # at most once a second.
+        self.plot.disableAutoRange()
+        self._last_redraw = 0.0
+        self._y_top = 0.0
         self.plot.setLabel("bottom", "step")
         self.plot.showGrid(x=True, y=True, alpha=0.2)
-        self.train_curve = self.plot.plot(pen=pg.mkPen("#5b7bd6", width=2), name="train")
-        self.val_curve = self.plot.plot(
-            pen=pg.mkPen("#f0a030", width=2), symbol="o", symbolSize=6, name="validation"
-        )
+        self.train_curve = self.plot.plot(pen=pg.mkPen("#5b7bd6", width=2))
+        self.val_curve = self.plot.plot(pen=pg.mkPen("#f0a030", width=3))
         self.prompt_edit = QLineEdit()
         self.prompt_edit.setPlaceholderText("A question to ask both models")
         self.try_button = QPushButton("Try base and tuned")
@@ -139,11 +146,12 @@ class TuningWindow(QWidget):
             args.append("--no-governor")
         self.train_points.clear()
         self.val_points.clear()
+        self._y_top = 0.0
+        self.plot.setXRange(0, self.iters_spin.value(), padding=0.02)
         self._redraw()
         self._tune_buffer, self._stderr_tail = b"", ""
         self._tune = QProcess(self)
         self._tune.readyReadStandardOutput.connect(self._on_tune_process_output)
-        self._tune.readyReadStandardError.connect(self._on_tune_process_error_output)
         self._tune.finished.connect(self._on_tune_process_finished)
         self.start_button.setEnabled(False)
         self.stop_button.setEnabled(True)
@@ -158,6 +166,8 @@ class TuningWindow(QWidget):
             self.stop_button.setEnabled(False)
 
     def _on_tune_process_output(self) -> None:
+        if self._tune is None:
+            return
         self._tune_buffer += bytes(self._tune.readAllStandardOutput())
         *lines, self._tune_buffer = self._tune_buffer.split(b"\n")
         for line in lines:
@@ -171,13 +181,16 @@ class TuningWindow(QWidget):
             elif b"adapter in " in line:
                 self.adapter_dir = line.decode().rsplit("adapter in ", 1)[1].strip()
                 self.progress_label.setText(line.decode().strip())
-        self._redraw()
-
-    def _on_tune_process_error_output(self) -> None:
-        text = bytes(self._tune.readAllStandardError()).decode(errors="replace")
-        self._stderr_tail = (self._stderr_tail + text)[-2000:]
+        if time.monotonic() - self._last_redraw >= REDRAW_S:
+            self._redraw()
 
     def _on_tune_process_finished(self, code: int, _status=None) -> None:
+        self._on_tune_process_output()  # the last lines may come with the exit
+        # stderr is read once, here (llama.cpp's log lines would be a signal each).
+        self._stderr_tail = bytes(self._tune.readAllStandardError()).decode(errors="replace")
+        self._tune.deleteLater()  # freed by Qt now, not by the interpreter's finaliser
+        self._tune = None
+        self._redraw()
         self.start_button.setEnabled(True)
         self.stop_button.setEnabled(False)
         if code != 0:
@@ -185,6 +198,11 @@ class TuningWindow(QWidget):
         self.tuning_did_finish.emit(code)
 
     def _redraw(self) -> None:
+        self._last_redraw = time.monotonic()
+        highest = max((v for _, v in self.train_points + self.val_points), default=0.0)
+        if highest > self._y_top:
+            self._y_top = highest * 1.1  # losses fall: the top is set by the first few points
+            self.plot.setYRange(0, self._y_top, padding=0)
         self.train_curve.setData(
             [p[0] for p in self.train_points], [p[1] for p in self.train_points]
         )
@@ -215,6 +233,8 @@ class TuningWindow(QWidget):
         self.try_button.setEnabled(True)
         out = bytes(self._try.readAllStandardOutput()).decode(errors="replace").strip()
         err = bytes(self._try.readAllStandardError()).decode(errors="replace")
+        self._try.deleteLater()
+        self._try = None
         if code == 0 and out.startswith("{"):
             answers = json.loads(out.splitlines()[-1])
             self.base_view.setPlainText(answers["base"])
