@@ -107,3 +107,16 @@ def test_a_die_far_over_the_limit_pauses_training_for_cooling():
     pacer.after_step(STEP_S, 64)
     assert clock.monotonic() - before == COOLING_PACING_S
     assert loop.status_extra()["thermal_state"] == "cooling"
+
+
+def test_fennec_tune_builds_the_same_loop_serve_runs_on_a_simulated_laptop():
+    from inference.lora_pacing import governed_pacer
+
+    pacer, loop = governed_pacer(4, "cool", "fanless-laptop")
+    assert loop.scheduler is pacer and loop.preset == "cool"
+    assert isinstance(loop.source, SimulatedLaptop)
+    pacer.after_step(STEP_S, 512)  # reaches the simulated laptop's power model too
+    loop.sampler.sample_once()
+    extra = loop.status_extra()
+    assert extra["governed"] is True
+    assert extra["temperature_source"] == "simulated:fanless-laptop/die"
