@@ -143,11 +143,12 @@ def serve(options: ServeOptions, out: TextIO = sys.stdout, err: TextIO = sys.std
         return 2
     extra = frozenset() if options.host in LOOPBACK_HOSTS else frozenset({options.host})
     extra |= cluster.allowed_hosts | options.office.allowed_hosts
+    adapter_name = options.adapter.name if options.adapter is not None else None  # LoRA
     app = create_app(
         scheduler,
         token,
         extra_hosts=extra,
-        status_extras=[lambda: {"engine_reason": choice.reason}]
+        status_extras=[lambda: {"engine_reason": choice.reason, "adapter": adapter_name}]
         + ([loop.status_extra] if loop else []),
         set_preset=loop.set_preset if loop else None,
     )

@@ -172,10 +172,16 @@ def test_fennec_serve_with_the_adapter_answers_as_trained(tuned, tiny_model, eng
             json={"messages": _chat(QUESTION), "temperature": 0, "max_tokens": 12},
             timeout=60,
         )
+        status = httpx.get(
+            f"{worker.base_url}/fennec/status",
+            headers={"Authorization": f"Bearer {worker.token}"},
+            timeout=10,
+        ).json()
     finally:
         worker.stop()
     assert reply.status_code == 200, reply.text
     assert reply.json()["choices"][0]["message"]["content"].startswith(ANSWER)
+    assert status["adapter"] == "qa-adapter" and status["engine"] == engine
 
 
 def test_fennec_serve_refuses_an_adapter_of_another_model(tuned, other_base):
