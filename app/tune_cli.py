@@ -125,7 +125,7 @@ def format_progress(p) -> str:
 
 
 def _tune(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    from app.tune_run import TuneRequest, run_tune
+    from app.tune_run import TuneRequest, TuneRun
 
     request = TuneRequest(
         model=args.model,
@@ -159,7 +159,7 @@ def _tune(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         elif progress.val_loss is not None or progress.iteration % 10 == 0:
             print(line, file=out, flush=True)
 
-    run = run_tune(request, on_progress=show, on_note=lambda s: print(s, file=err, flush=True))
+    run = TuneRun(request, on_progress=show, on_note=lambda s: print(s, file=err, flush=True))
     previous = signal.getsignal(signal.SIGINT)
 
     def on_sigint(signum, frame) -> None:

@@ -193,8 +193,3 @@ def _architecture(folder: Path | None) -> str:
     if folder is None:
         return ""
     return str(json.loads((folder / "config.json").read_text()).get("model_type", ""))
-
-
-def run_tune(request: TuneRequest, on_progress=None, on_note=None) -> TuneRun:
-    """Check everything a run needs and return it ready to execute."""
-    return TuneRun(request, on_progress, on_note)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -268,9 +268,3 @@ def train_lora(
     runs = timing["tok_s"]
     result.tokens_per_s = sum(runs) / len(runs) if runs else 0.0
     return result
-
-
-def iterate_losses(result: TuneResult) -> Iterator[str]:
-    """The curves as short text lines, for the command's closing summary."""
-    yield "train " + " ".join(f"{i}:{v:.3f}" for i, v in result.train_losses)
-    yield "valid " + " ".join(f"{i}:{v:.3f}" for i, v in result.val_losses)
