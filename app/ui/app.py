@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import sys
 import time
 from pathlib import Path
@@ -171,16 +170,12 @@ def run_app(model: str | None = None, self_test: Path | None = None) -> int:
         attach_self_test(fennec, self_test, started)
     code = app.exec()
     tear_down(fennec, app)
-    # Everything that matters is closed and flushed; the interpreter's finaliser would only
-    # free the remaining Qt wrappers, in an order PySide6 does not define.
-    os._exit(code)
+    return code
 
 
 def tear_down(fennec: FennecApp, app: QApplication) -> None:
-    """End in a fixed order — worker and history first, then every window and the tray while
-    the QApplication still lives — and leave without the interpreter's finaliser walking the
-    remaining Qt wrappers in whatever order (that walk aborted some exits with
-    `Fatal Python error: bool_dealloc`)."""
+    """End in a fixed order: worker and history first, then every window and the tray while
+    the QApplication still lives, so the interpreter's finaliser finds no Qt object left."""
     fennec.shutdown()
     if fennec.tray is not None:
         fennec.tray.hide()
