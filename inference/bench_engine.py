@@ -87,7 +87,7 @@ def serve_and_measure(
         found: dict = {}
         async with httpx.AsyncClient(timeout=900) as c:
             for i in WARMUP_PROMPTS:  # as the raw side warms up
-                await stream_once(c, url, worker.token, single_prompt(i), 4)
+                await stream_once(c, url, worker.token, single_prompt(i), args.single_tokens)
             if single:
                 prompt = single_prompt(MEASURED_PROMPT)
                 found["single"] = _single(
@@ -98,6 +98,8 @@ def serve_and_measure(
             for _ in range(args.warmup):
                 await run_load(url, worker.token, n, args.max_tokens, warm=True)
             found["load"].append((await run_load(url, worker.token, n, args.max_tokens)).as_dict())
+        for _ in range(args.warmup):
+            await short_during_long(url, worker.token, args.long_tokens)
         found["short_during_long"] = await short_during_long(url, worker.token, args.long_tokens)
         return found
 

@@ -4,7 +4,7 @@ Single stream: mlx-lm's `stream_generate`, llama.cpp's `Llama.generate`. Many cl
 engine's own batched loop with every prompt inserted at once (mlx-lm's BatchGenerator;
 llama.cpp's `llama_decode` over one sequence per prompt). Prompts, greedy sampling and
 warm-up are the ones the HTTP side gets, so the figures compare like with like: the single
-stream is measured on a prompt after two warm-ups of the same form, each load level after
+stream is measured on a prompt after two full-length warm-ups of the same form, each load level after
 `warmup` unmeasured passes (a GPU compiles kernels for each new shape on first use).
 """
 
@@ -81,8 +81,8 @@ def raw_mlx(
     def encode(text: str) -> list[int]:
         return tokenizer.apply_chat_template(_chat(text), add_generation_prompt=True)
 
-    for i in WARMUP_PROMPTS:
-        for _ in stream_generate(model, tokenizer, encode(single_prompt(i)), max_tokens=4):
+    for i in WARMUP_PROMPTS:  # as long as the measured answer: every KV length seen once
+        for _ in stream_generate(model, tokenizer, encode(single_prompt(i)), max_tokens=max_tokens):
             pass
     prompt = encode(single_prompt(MEASURED_PROMPT))
     start = time.perf_counter()
@@ -159,8 +159,8 @@ def raw_llamacpp(
                 break
         return StreamTiming(True, first - start, time.perf_counter() - start, n)
 
-    for i in WARMUP_PROMPTS:
-        timed(singles[i], 4)
+    for i in WARMUP_PROMPTS:  # as long as the measured answer, as on the MLX side
+        timed(singles[i], max_tokens)
     single = timed(singles[MEASURED_PROMPT], max_tokens)
     runs = []
     for clients in levels:
