@@ -23,3 +23,24 @@ def test_void_qt_calls_keep_none_alive(qapp):
         timer.setInterval(5)  # returns None: a leaky binding loses one reference each time
     gc.collect()
     assert sys.getrefcount(None) - before > -100
+
+
+@pytest.mark.skipif(sys.version_info >= (3, 12), reason="True is immortal from Python 3.12")
+def test_signals_to_python_slots_keep_true_alive(qapp):
+    from PySide6.QtCore import Signal
+
+    class Sender(QObject):
+        happened = Signal()
+
+    class Receiver:
+        def on_happened(self) -> None:
+            pass
+
+    sender, receiver = Sender(), Receiver()
+    sender.happened.connect(receiver.on_happened)
+    gc.collect()
+    before = sys.getrefcount(True)
+    for _ in range(500):
+        sender.happened.emit()  # 6.12.0 lost a reference to True on each delivery
+    gc.collect()
+    assert sys.getrefcount(True) - before > -100
