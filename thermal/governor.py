@@ -59,7 +59,7 @@ PRESET_LABELS = {"cool": "Cool & quiet", "balanced": "Balanced", "performance": 
 
 HORIZON_S = 30.0  # the power cap plans this far ahead within its window …
 NEAREST_S = 10.0  # … and no nearer than this
-MIN_DUTY = 0.02
+MIN_DUTY = 0.005  # below this a sliver of duty is a pause (the 45-W prior makes real duties small)
 
 
 class Governor:
@@ -264,7 +264,10 @@ class Governor:
         if cutting:
             go = urgent or over or ((big or hot) and since >= cfg.hold_s)
         else:
-            go = (big or wanted.duty >= 1.0) and since >= cfg.hold_up_s
+            # Out of a pause even for a small duty: a dead-band wider than the duty that
+            # holds the limit must not park a slow machine at zero for good.
+            resume = cur.duty == 0.0 and wanted.duty >= 1.5 * MIN_DUTY
+            go = (big or resume or wanted.duty >= 1.0) and since >= cfg.hold_up_s
         if go:
             self._current = wanted
             self._last_change_t = obs.t
