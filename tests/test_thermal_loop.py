@@ -81,7 +81,7 @@ def test_no_temperature_sensor_holds_the_documented_blind_cap_and_says_so():
         for _ in range(3):
             loop.sampler.sample_once()
         extra = loop.status_extra()
-        # Never flat out blind: the generic 4 W cap on a 45 W power guess is a deep throttle.
+        # Never flat out blind: the generic 3.5 W cap on a 45 W power guess is a deep throttle.
         assert scheduler.status().pacing_s > 0
         assert extra["governed"] is True and extra["missing_sensors"]
         assert extra["thermal_state"] == "blind"
