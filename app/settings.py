@@ -82,6 +82,16 @@ SCHEMA: tuple[Setting, ...] = (
         choice_labels=("Automatic", "Skin / enclosure", "Hottest die"),
     ),
     Setting(
+        "on_close",
+        "Closing the window",
+        str,
+        "auto",
+        "Platform default: keep running in the menu bar (macOS) or the tray (Linux); "
+        "Fennec quits where there is no tray",
+        choices=("auto", "tray", "quit"),
+        choice_labels=("Platform default", "Keep running in the tray", "Quit Fennec"),
+    ),
+    Setting(
         "history_path",
         "History database",
         str,
@@ -91,6 +101,16 @@ SCHEMA: tuple[Setting, ...] = (
     ),
 )
 _BY_KEY = {s.key: s for s in SCHEMA}
+
+
+def closes_to_tray(on_close: str, platform: str, has_tray: bool) -> bool:
+    """Whether closing the window leaves Fennec running in the tray. The platforms' own
+    habit: a menu-bar app on macOS stays; on Linux a tray app stays; with no tray, quit."""
+    if not has_tray:
+        return False
+    if on_close == "auto":
+        return platform == "darwin" or platform.startswith("linux")
+    return on_close == "tray"
 
 
 class Settings:

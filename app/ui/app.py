@@ -49,6 +49,8 @@ class FennecApp:
             self.tray.status_was_requested.connect(self.open_status)
             self.tray.quit_was_requested.connect(QApplication.instance().quit)
             self.tray.show()
+        self.window.has_tray = self.tray is not None
+        self.window.quit_was_requested.connect(QApplication.instance().quit)
         self.supervisor.worker_did_start.connect(self.window.set_worker)
         self.supervisor.worker_did_fail.connect(self.window.worker_lost)
         self.supervisor.status_did_change.connect(self._on_status)
@@ -56,6 +58,9 @@ class FennecApp:
         self.window.search_was_requested.connect(self.open_search)
         self.window.settings_were_requested.connect(self.open_settings)
         self.window.status_was_requested.connect(self.open_status)
+        self.window.resume_was_requested.connect(
+            lambda: self.supervisor.post("/fennec/pause", {"paused": False})
+        )
         self.status_window: StatusWindow | None = None  # made on first use: pyqtgraph is heavy
         self._last_status: dict | None = None
         QApplication.instance().aboutToQuit.connect(self.shutdown)
@@ -66,7 +71,7 @@ class FennecApp:
         if not model:
             self.window.show_needs_model()
             return
-        self.window.show_banner("Starting the model…")
+        self.window.show_loading(model)
         self.supervisor.start(
             model,
             self.settings.get("engine"),
@@ -128,6 +133,7 @@ class FennecApp:
             return
         self._shut_down = True
         self.window.stop()  # the partial answer is saved before the history closes
+        self.window.deletion.finish()  # a deletion still undoable becomes final
         self.supervisor.status_did_change.disconnect(self._on_status)
         self.supervisor.stop()
         self.history.close()

@@ -1,11 +1,15 @@
-"""The conversation list on the left of the window, and what a right-click on one offers."""
+"""The conversation list on the left of the window, grouped by date, and what a right-click
+on one offers."""
 
 from __future__ import annotations
+
+from datetime import datetime
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QFileDialog, QInputDialog, QListWidget, QListWidgetItem, QMenu
 
 from app.history import History
+from app.ui.conversation_dates import date_group, short_time
 
 
 class ConversationList(QListWidget):
@@ -16,21 +20,46 @@ class ConversationList(QListWidget):
     def __init__(self, history: History) -> None:
         super().__init__()
         self.history = history
+        self.hidden_ids: set[int] = set()
         self.currentItemChanged.connect(self._on_current_item_changed)
         self.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.customContextMenuRequested.connect(self._on_context_menu_requested)
 
     def refresh(self, current_id: int | None) -> None:
-        """Re-read the list (pinned first, then the most recent) and select `current_id`."""
+        """Re-read the list (pinned first, then by date group, the most recent first) and
+        select `current_id`. Conversations in `hidden_ids` (deleted, undo pending) are left out."""
         self.blockSignals(True)
         self.clear()
+        now = datetime.now()
+        group = ""
         for c in self.history.conversations():
-            item = QListWidgetItem(("📌 " if c.pinned else "") + c.title)
+            if c.id in self.hidden_ids:
+                continue
+            heading = "Pinned" if c.pinned else date_group(c.updated_at, now)
+            if heading != group:
+                group = heading
+                self._add_heading(heading)
+            item = QListWidgetItem(f"{c.title}\n{short_time(c.updated_at, now)}")
             item.setData(Qt.ItemDataRole.UserRole, c.id)
+            item.setToolTip(f"{c.title} — {short_time(c.updated_at, now)}")
             self.addItem(item)
             if c.id == current_id:
                 self.setCurrentItem(item)
         self.blockSignals(False)
+
+    def _add_heading(self, text: str) -> None:
+        # Neither selectable nor enabled: the arrow keys pass over it.
+        heading = QListWidgetItem(text)
+        heading.setFlags(Qt.ItemFlag.NoItemFlags)
+        font = heading.font()
+        font.setBold(True)
+        heading.setFont(font)
+        self.addItem(heading)
+
+    def conversation_ids(self) -> list[int]:
+        """The conversations shown, top to bottom (headings left out)."""
+        rows = (self.item(i).data(Qt.ItemDataRole.UserRole) for i in range(self.count()))
+        return [cid for cid in rows if cid is not None]
 
     def menu(self, cid: int) -> QMenu:
         """What a right-click on a conversation offers (built apart so tests can trigger it)."""

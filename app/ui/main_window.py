@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, QTimer, QUrl, Signal
-from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
+import sys
+
+from PySide6.QtCore import QUrl, Signal
+from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QInputDialog,
-    QLabel,
     QMainWindow,
     QMenu,
     QPlainTextEdit,
@@ -19,12 +20,15 @@ from PySide6.QtWidgets import (
 )
 
 from app.history import History, HistoryError
-from app.settings import Settings
+from app.settings import Settings, closes_to_tray
+from app.ui.answering import Answering
 from app.ui.chat_stream import ChatStream
 from app.ui.conversation_list import ConversationList
+from app.ui.menu_bar import build_menu_bar
+from app.ui.pending_deletion import PendingDeletion
 from app.ui.transcript import Transcript
-
-RENDER_INTERVAL_MS = 50  # at most 20 transcript updates a second while tokens stream in
+from app.ui.welcome import NeedsModelPage, WelcomePage
+from app.ui.worker_state import WorkerStateView
 
 
 class MainWindow(QMainWindow):
@@ -32,6 +36,8 @@ class MainWindow(QMainWindow):
     search_was_requested = Signal()
     settings_were_requested = Signal()
     status_was_requested = Signal()
+    resume_was_requested = Signal()
+    quit_was_requested = Signal()
 
     def __init__(self, history: History, settings: Settings) -> None:
         super().__init__()
@@ -42,16 +48,12 @@ class MainWindow(QMainWindow):
         self.base_url = ""
         self.token = ""
         self.conversation_id: int | None = None
-        self.stream: ChatStream | None = None
-        self.streaming_message: int | None = None
-        self._streamed: list[str] = []  # the streaming answer's chunks, kept for the view
-        self._dirty = False
+        self._quitting = False
+        self.has_tray = False  # the app says when a tray icon can bring the window back
         self._build()
-        self._render_timer = QTimer(self, interval=RENDER_INTERVAL_MS)
-        self._render_timer.timeout.connect(self._render_if_dirty)
-        self._render_timer.start()
         self._recover_interrupted()
         self.refresh_conversations()
+        self._reopen_last()
 
     # -- layout ---------------------------------------------------------------------------------
     def _build(self) -> None:
@@ -68,10 +70,18 @@ class MainWindow(QMainWindow):
 
         self.chat_view = Transcript(self.history)
         self.chat_view.anchorClicked.connect(self._on_link)
-        self.banner = QLabel("")
-        self.banner.setWordWrap(True)
-        self.banner.setStyleSheet("color: #9a4b00; padding: 4px;")
-        self.banner.hide()
+        self.answering = Answering(self.history, self.settings, self.chat_view, self)
+        self.answering.answer_did_end.connect(self._update_buttons)
+        self.answering.problem_did_occur.connect(self.show_banner)
+        self.state_view = WorkerStateView(self.statusBar())
+        self.state_view.resume_was_requested.connect(self.resume_was_requested.emit)
+        self.state_view.model_was_requested.connect(self.model_was_requested.emit)
+        self.state_view.status_was_requested.connect(self.status_was_requested.emit)
+        self.banner = self.state_view.banner
+        self.thermal_chip = self.state_view.chip
+        self.deletion = PendingDeletion(self.history, self)
+        self.deletion.deletion_did_change.connect(self.refresh_conversations)
+        self.statusBar().addPermanentWidget(self.deletion.button)
         self.input = QPlainTextEdit(placeholderText="Message Fennec (Ctrl+Enter to send)")
         self.input.setMaximumHeight(110)
         self.send_button = QPushButton("Send")
@@ -83,25 +93,20 @@ class MainWindow(QMainWindow):
         buttons = QHBoxLayout()
         for b in (self.regenerate_button, self.stop_button, self.send_button):
             buttons.addWidget(b)
+        self.welcome = WelcomePage()
+        self.welcome.prompt_was_chosen.connect(self.send_example)
+        self.chat_pages = QStackedWidget()  # the welcome for a new chat, else the transcript
+        self.chat_pages.addWidget(self.welcome)
+        self.chat_pages.addWidget(self.chat_view)
         chat = QWidget()
         cv = QVBoxLayout(chat)
-        cv.addWidget(self.chat_view)
+        cv.addWidget(self.chat_pages)
         cv.addWidget(self.input)
         cv.addLayout(buttons)
 
-        empty = QWidget()
-        ev = QVBoxLayout(empty)
-        ev.addStretch()
-        self.empty_label = QLabel(
-            "<h2>Choose or download a model</h2>"
-            "<p>Fennec runs a model entirely on this computer.</p>"
-        )
-        self.empty_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.choose_button = QPushButton("Choose a model…")
-        self.choose_button.clicked.connect(self.model_was_requested.emit)
-        ev.addWidget(self.empty_label)
-        ev.addWidget(self.choose_button, alignment=Qt.AlignmentFlag.AlignCenter)
-        ev.addStretch()
+        empty = NeedsModelPage()
+        empty.model_was_requested.connect(self.model_was_requested.emit)
+        self.empty_label, self.choose_button = empty.label, empty.choose_button
 
         self.pages = QStackedWidget()
         self.pages.addWidget(empty)
@@ -112,88 +117,99 @@ class MainWindow(QMainWindow):
         rv = QVBoxLayout(right)
         rv.setContentsMargins(0, 0, 0, 0)
         rv.addWidget(self.banner)
+        rv.addWidget(self.state_view.pause_banner)
         rv.addWidget(self.pages)
         splitter = QSplitter()
         splitter.addWidget(left)
         splitter.addWidget(right)
         splitter.setSizes([250, 750])
         self.setCentralWidget(splitter)
-        self.statusBar().showMessage("No model yet")
         self._actions()
         self._update_buttons()
 
     def _actions(self) -> None:
-        def add(text: str, keys, slot) -> QAction:
-            action = QAction(text, self)
-            action.setShortcuts(keys if isinstance(keys, list) else [QKeySequence(keys)])
-            action.triggered.connect(slot)
-            self.addAction(action)
-            return action
+        self.actions_ = build_menu_bar(
+            self,
+            new_chat=self.new_chat,
+            quit=self.quit,
+            send=self.send,
+            stop=self.stop,
+            regenerate=self.regenerate,
+            search=self.search_was_requested.emit,
+            status=self.status_was_requested.emit,
+            settings=self.settings_were_requested.emit,
+            choose_model=self.model_was_requested.emit,
+        )
 
-        add("New chat", QKeySequence.StandardKey.New, self.new_chat)
-        add("Send", [QKeySequence("Ctrl+Return"), QKeySequence("Ctrl+Enter")], self.send)
-        add("Stop", "Esc", self.stop)
-        add("Search", QKeySequence.StandardKey.Find, self.search_was_requested.emit)
-        add("Settings", QKeySequence("Ctrl+,"), self.settings_were_requested.emit)
-        add("Quit", QKeySequence.StandardKey.Quit, self.close)
-        # Where the desktop has no tray, the status and its graphs live here.
-        self.status_button = QPushButton("Status")
-        self.status_button.setFlat(True)
-        self.status_button.clicked.connect(self.status_was_requested.emit)
-        self.statusBar().addPermanentWidget(self.status_button)
+    @property
+    def stream(self) -> ChatStream | None:
+        """The answer streaming now, if any."""
+        return self.answering.stream
+
+    @property
+    def streaming_message(self) -> int | None:
+        return self.answering.message_id
 
     # -- worker state -----------------------------------------------------------------------------
     def set_worker(self, base_url: str, token: str, model: str) -> None:
         self.base_url, self.token = base_url, token
         self.pages.setCurrentIndex(1)
-        self.show_banner("")
-        self.statusBar().showMessage(f"Ready · {model}")
+        self.state_view.ready(model)
         self._update_buttons()
+
+    def show_loading(self, model: str) -> None:
+        self.state_view.loading(model)
 
     def worker_lost(self, message: str) -> None:
         self.base_url = ""
         if not self.history.conversations():
             self.pages.setCurrentIndex(0)  # nothing to show yet: offer another model
         if self.stream is not None:
-            self._end_stream("error")
-        self.show_banner(message)
+            self.answering.end("error")
+        self.state_view.lost(message)
         self._update_buttons()
 
     def show_needs_model(self) -> None:
         self.pages.setCurrentIndex(0)
+        self.state_view.no_model()
 
     def show_banner(self, text: str) -> None:
-        self.banner.setText(text)
-        self.banner.setVisible(bool(text))
+        self.banner.show_message(text)
 
     def show_status(self, status: dict | None) -> None:
-        if not status:
-            return
-        parts = [
-            f"{status['engine']} · {status['device']} · {status['model']}",
-            f"{status['tokens_per_s']:.1f} tok/s",
-        ]
-        if status.get("temperature_c") is not None:
-            parts.append(f"{status['temperature_c']:.1f} °C")
-        if status.get("power_w") is not None:
-            parts.append(f"{status['power_w']:.1f} W")
-        if status.get("throttle"):
-            parts.append(f"throttle {status['throttle']:.0%}")
-        self.statusBar().showMessage(" · ".join(parts))
+        self.state_view.show_status(status)
 
     # -- conversations ---------------------------------------------------------------------------
     def refresh_conversations(self) -> None:
+        self.conversation_list.hidden_ids = self.deletion.hidden_ids
         self.conversation_list.refresh(self.conversation_id)
+
+    def _reopen_last(self) -> None:
+        """Launch where the user left off: the conversation touched last."""
+        conversations = self.history.conversations()
+        if conversations:
+            self.open_conversation(max(conversations, key=lambda c: c.updated_at).id)
 
     def new_chat(self) -> None:
         self.conversation_id = None
         self.conversation_list.clearSelection()
         self.chat_view.show_conversation(None)
+        self.chat_pages.setCurrentWidget(self.welcome)
         self.input.setFocus()
+
+    def send_example(self, prompt: str) -> None:
+        """An example prompt from the welcome: sent at once when the model is ready."""
+        self.input.setPlainText(prompt)
+        if self.base_url:
+            self.send()
+        else:
+            self.input.setFocus()
 
     def open_conversation(self, conversation_id: int, message_id: int | None = None) -> None:
         self.conversation_id = conversation_id
         self.refresh_conversations()
+        # Shown first: a hidden transcript has no height, and would fill itself with every page.
+        self.chat_pages.setCurrentWidget(self.chat_view)
         self.chat_view.show_conversation(conversation_id, self.streaming_message)
         if message_id is not None:
             self.chat_view.scroll_to_message(message_id)
@@ -207,10 +223,12 @@ class MainWindow(QMainWindow):
         return self.conversation_list.menu(cid)
 
     def delete_conversation(self, cid: int) -> None:
-        self.history.delete_conversation(cid)
+        """Out of the list now; out of the history once the undo window has passed."""
+        if self.stream is not None and self.conversation_id == cid:
+            self.stop()  # its answer would otherwise stream into a conversation being deleted
         if self.conversation_id == cid:
             self.new_chat()
-        self.refresh_conversations()
+        self.deletion.delete(cid)
 
     # -- chatting --------------------------------------------------------------------------------
     def send(self) -> None:
@@ -224,6 +242,7 @@ class MainWindow(QMainWindow):
             if self.conversation_id is None:
                 title = " ".join(text.split())[:60]
                 self.conversation_id = self.history.create_conversation(title)
+                self.chat_pages.setCurrentWidget(self.chat_view)
                 self.chat_view.show_conversation(self.conversation_id)
             question = self.history.add_message(self.conversation_id, "user", text)
         except HistoryError as e:
@@ -255,77 +274,17 @@ class MainWindow(QMainWindow):
         self._start_answer()
 
     def stop(self) -> None:
-        """Stop at once: what arrived stays, marked stopped; the connection is cut so the
-        worker cancels the generation."""
-        if self.stream is not None:
-            self.stream.stop()
-            self._end_stream("stopped")
+        """Stop the answer at once; what arrived stays, marked stopped."""
+        self.answering.stop()
 
     def _start_answer(self) -> None:
         assert self.conversation_id is not None
-        cid = self.conversation_id
-        try:
-            self.streaming_message = self.history.add_message(
-                cid, "assistant", "", status="streaming"
-            )
-        except HistoryError as e:
-            self.show_banner(str(e))  # nothing sent: the question is saved, the answer not begun
+        if not self.answering.start(self.conversation_id, self.base_url, self.token):
             return
-        answer = self.streaming_message
-        system = self.settings.get("system_prompt")
-
-        def prompt() -> list[dict]:  # runs on the stream's thread: O(conversation)
-            messages = self.history.prompt_messages(cid, answer)
-            return [{"role": "system", "content": system}, *messages] if system else messages
-
-        params = {
-            "temperature": self.settings.get("temperature"),
-            "max_tokens": self.settings.get("max_tokens"),
-        }
-        self.stream = ChatStream(self.base_url, self.token, prompt, params)
-        # Each handler learns which stream spoke: a late signal from a stopped stream must not
-        # touch the next answer.
-        stream = self.stream
-        stream.chunk_did_arrive.connect(lambda text: self._on_chunk(stream, text))
-        stream.stream_did_finish.connect(lambda reason: self._on_finished(stream, reason))
-        stream.stream_did_fail.connect(lambda message: self._on_failed(stream, message))
-        stream.start()
-        self._streamed = []
-        self.chat_view.add_message(self.history.message(self.streaming_message))
-        self.chat_view.scroll_to_bottom()
         self.show_banner("")
-        self._update_buttons()
-
-    def _on_chunk(self, stream: ChatStream, text: str) -> None:
-        if stream is not self.stream or self.streaming_message is None:
-            return
-        try:
-            self.history.append(self.streaming_message, text)
-        except HistoryError as e:
-            self.show_banner(str(e))
-        self._streamed.append(text)
-        self._dirty = True
-
-    def _on_finished(self, stream: ChatStream, reason: str) -> None:
-        if stream is self.stream:
-            self._end_stream("stopped" if reason == "stopped" else "complete")
-
-    def _on_failed(self, stream: ChatStream, message: str) -> None:
-        if stream is not self.stream:
-            return
-        self._end_stream("error")
-        self.show_banner(f"The answer was interrupted: {message}. What arrived is kept.")
-
-    def _end_stream(self, status: str) -> None:
-        if self.streaming_message is not None:
-            try:
-                self.history.finish(self.streaming_message, status)
-            except HistoryError as e:
-                self.show_banner(str(e))
-        self.chat_view.end_streaming("".join(self._streamed), status)
-        self._dirty = False
-        self.stream = None
-        self.streaming_message = None
+        if self.state_view.paused:  # the answer waits: say why it stays empty
+            self.state_view.answer_waiting = True
+            self.state_view.show_pause()
         self._update_buttons()
 
     def _update_buttons(self) -> None:
@@ -342,11 +301,6 @@ class MainWindow(QMainWindow):
             self.history.finish(m.id, "error")
 
     # -- the transcript ----------------------------------------------------------------------------
-    def _render_if_dirty(self) -> None:
-        if self._dirty and self.streaming_message is not None:
-            self._dirty = False
-            self.chat_view.update_streaming("".join(self._streamed))
-
     def _on_link(self, url: QUrl) -> None:
         kind, _, value = url.toString().partition(":")
         if kind == "copycode":
@@ -365,6 +319,17 @@ class MainWindow(QMainWindow):
             if ok and text.strip():
                 self.edit_message(message.id, text.strip())
 
+    def quit(self) -> None:
+        """Quit Fennec (the Quit command), whatever closing the window would do."""
+        self._quitting = True
+        self.close()
+        self.quit_was_requested.emit()
+
     def closeEvent(self, event) -> None:
+        on_close = self.settings.get("on_close")
+        if not self._quitting and closes_to_tray(on_close, sys.platform, self.has_tray):
+            event.ignore()  # still running in the tray / menu bar; its menu reopens us
+            self.hide()
+            return
         self.stop()
         super().closeEvent(event)

@@ -101,6 +101,9 @@ def test_window_buttons_shortcuts_menus_and_links(
     _send(qtbot, w, "second question", _action(w, "Send").trigger)
     w.regenerate_button.click()
     qtbot.waitUntil(lambda: w.stream is None, timeout=60_000)
+    _action(w, "Regenerate").trigger()  # the Chat menu's item (Ctrl+R)
+    qtbot.waitUntil(lambda: w.stream is None, timeout=60_000)
+    assert w.history.messages(w.conversation_id)[-1].status == "complete"
     w.stop_button.click()  # disabled while idle; clicking does nothing
     _action(w, "Stop").trigger()
     # Copy links, a code block's copy link, and edit (its dialog answered).
@@ -147,12 +150,25 @@ def test_window_buttons_shortcuts_menus_and_links(
     # New chat by button and by shortcut, then delete the old conversation.
     w.new_button.click()
     assert w.conversation_id is None
+    # An example prompt on the welcome is sent at once.
+    example = w.welcome.example_buttons[0]
+    example.click()
+    qtbot.waitUntil(lambda: w.stream is None, timeout=60_000)
+    sent = w.history.messages(w.conversation_id)
+    assert sent[0].content == example.text() and sent[-1].status == "complete"
     _action(w, "New chat").trigger()
+    # Delete, undo from the status bar's button, delete again and let the undo window pass.
     _action(w.conversation_menu(cid), "Delete").trigger()
+    assert cid not in w.conversation_list.conversation_ids()
+    assert w.deletion.button.isVisible()
+    w.deletion.button.click()
+    assert cid in w.conversation_list.conversation_ids() and not w.deletion.button.isVisible()
+    _action(w.conversation_menu(cid), "Delete").trigger()
+    w.deletion.timer.timeout.emit()
     assert all(c.id != cid for c in w.history.conversations())
     # Search by its shortcut; a hit is opened from the keyboard (Enter = itemActivated).
     _send(qtbot, w, "desert foxes have big ears", w.send_button.click)
-    _action(w, "Search").trigger()
+    _action(w, "Search…").trigger()
     dialog = app.search_dialog
     dialog.query.setText("foxes")
     dialog.run_search()
@@ -163,19 +179,26 @@ def test_window_buttons_shortcuts_menus_and_links(
     assert w.conversation_id is not None and not dialog.isVisible()
     # Settings by shortcut: cancelled once, saved once.
     cancelled = answer_next_dialog(reject)
-    _action(w, "Settings").trigger()
+    _action(w, "Settings…").trigger()
     saved = answer_next_dialog(lambda d: d._save())
-    _action(w, "Settings").trigger()
+    _action(w, "Settings…").trigger()
     assert cancelled == saved == ["SettingsDialog"]
-    # The status window from the status bar's button, shown and closed.
-    w.status_button.click()
+    # The status window from the thermal chip in the status bar, shown and closed.
+    w.thermal_chip.click()
     assert app.status_window is not None and app.status_window.isVisible()
     app.status_window.close()
-    w.status_button.click()
+    w.thermal_chip.click()
     assert app.status_window.isVisible()
-    # The model picker from the empty page's button, cancelled.
+    # The View menu's Status… item.
+    app.status_window.close()
+    _action(w, "Status…").trigger()
+    assert app.status_window.isVisible()
+    # The model picker from the empty page's button and from the Model menu, cancelled.
     opened = answer_next_dialog(reject)
     w.choose_button.click()
+    assert opened == ["ModelPicker"]
+    opened = answer_next_dialog(reject)
+    _action(w, "Choose a model…").trigger()
     assert opened == ["ModelPicker"]
     assert w.base_url  # the worker kept running through all of it
     assert errors == []
@@ -217,7 +240,34 @@ def test_every_tray_item(qtbot, app_with_tray, errors):
 def test_window_quit_shortcut_closes_and_keeps_history(qtbot, app_with_tray, errors):
     w = app_with_tray.window
     _send(qtbot, w, "before quitting", w.send_button.click)
-    _action(w, "Quit").trigger()
+    # Closing the window keeps Fennec in the tray (Linux with a tray); Quit really quits.
+    w.settings.set("on_close", "tray")
+    w.close()
+    assert not w.isVisible()
+    _action(app_with_tray.tray.contextMenu(), "Open Fennec").trigger()
+    assert w.isVisible()
+    w.quit_was_requested.disconnect()  # the application's quit would end pytest's loop
+    with qtbot.waitSignal(w.quit_was_requested, timeout=1000):
+        _action(w, "Quit").trigger()
     assert not w.isVisible()
     assert w.history.messages(w.conversation_id)[-1].status == "complete"
+    assert errors == []
+
+
+def test_send_while_paused_says_why_and_resume_answers(qtbot, app_with_tray, errors):
+    w = app_with_tray.window
+    pause = w.state_view.pause_banner
+    _action(app_with_tray.tray.contextMenu(), "Pause").trigger()
+    qtbot.waitUntil(lambda: w.state_view.paused, timeout=20_000)
+    assert pause.isVisible() and pause.button.text() == "Resume"
+    w.input.setPlainText("are you there?")
+    w.send_button.click()
+    # The empty answer is explained, and the question is kept.
+    assert "your answer starts when you resume" in pause.text()
+    assert w.history.messages(w.conversation_id)[0].content == "are you there?"
+    pause.button.click()  # Resume: posts to the worker's /fennec/pause
+    qtbot.waitUntil(lambda: w.stream is None, timeout=60_000)
+    qtbot.waitUntil(lambda: not pause.isVisible(), timeout=20_000)
+    answer = w.history.messages(w.conversation_id)[-1]
+    assert answer.status == "complete" and answer.content
     assert errors == []

@@ -36,10 +36,10 @@ class HandStream(QObject):
 
 @pytest.fixture
 def window(qtbot, fennec_home, monkeypatch):
-    from app.ui import main_window
+    from app.ui import answering, main_window
 
     HandStream.made = []
-    monkeypatch.setattr(main_window, "ChatStream", HandStream)
+    monkeypatch.setattr(answering, "ChatStream", HandStream)
     history = History()
     w = main_window.MainWindow(history, Settings())
     qtbot.addWidget(w)
@@ -81,7 +81,7 @@ def test_streaming_redraws_only_the_answer_and_highlights_code_once(window):
     assert len(prompt) == 11 and prompt[-1] == {"role": "user", "content": "tell me about fennecs"}
     for chunk in ANSWER:
         stream.chunk_did_arrive.emit(chunk)
-        window._render_if_dirty()  # what the 50-ms timer does
+        window.answering._render_if_dirty()  # what the 50-ms timer does
         assert all(window.chat_view.renders[mid] == 1 for mid in finished)
     text = window.chat_view.toPlainText()
     assert "live in the Sahara." in text and "return fox.ears" in text and "really." in text
@@ -106,17 +106,17 @@ def test_reopening_or_paging_mid_stream_keeps_the_answer_live(window):
     stream = HandStream.made[-1]
     for chunk in ANSWER[:3]:
         stream.chunk_did_arrive.emit(chunk)
-    window._render_if_dirty()
+    window.answering._render_if_dirty()
     window.open_conversation(cid)  # as a search hit in this conversation does
     stream.chunk_did_arrive.emit(ANSWER[3])
-    window._render_if_dirty()
+    window.answering._render_if_dirty()
     window.chat_view.verticalScrollBar().setValue(0)  # older pages go in above the answer
     assert window.chat_view.renders[window.history.messages(cid)[0].id] == 0
     window.chat_view.load_older(400)  # all the rest
     assert window.chat_view.renders[window.history.messages(cid)[0].id] == 1
     for chunk in ANSWER[4:]:
         stream.chunk_did_arrive.emit(chunk)
-        window._render_if_dirty()
+        window.answering._render_if_dirty()
     stream.stream_did_finish.emit("stop")
     text = window.chat_view.toPlainText()
     assert text.startswith("\n") and "question 0\n" in text

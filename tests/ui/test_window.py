@@ -40,7 +40,7 @@ def test_chat_streams_renders_and_is_stored(qtbot, fennec_app):
     assert "Hello from the window" in window.chat_view.toPlainText()
     # Each message was rendered once: the streamed answer was only ever redrawn at its tail.
     assert [window.chat_view.renders[m.id] for m in messages] == [1, 1]
-    assert window.conversation_list.count() == 1
+    assert window.conversation_list.conversation_ids() == [window.conversation_id]
     assert fennec_app.window.history.search("window")[0].conversation_id == window.conversation_id
 
 
@@ -171,9 +171,12 @@ def test_conversation_rename_pin_delete(qtbot, fennec_app):
     window.refresh_conversations()
     h.pin(a)
     window.refresh_conversations()
-    assert window.conversation_list.item(0).text().endswith("alpha")
+    assert window.conversation_list.conversation_ids()[0] == a
+    assert window.conversation_list.item(0).text() == "Pinned"
     window.delete_conversation(b)
-    assert window.conversation_list.count() == 1
+    assert b not in window.conversation_list.conversation_ids()
+    window.deletion.finish()  # the undo window passed
+    assert [c.id for c in h.conversations()] == [a]
 
 
 def test_a_broken_model_is_a_calm_message_in_the_window(qtbot, fennec_home, tmp_path):

@@ -1,0 +1,135 @@
+"""The conversation list: dates and groups, delete with undo, the last one reopened, and
+what closing the window does."""
+
+from __future__ import annotations
+
+import time
+from datetime import datetime, timedelta
+
+import pytest
+
+from app.settings import closes_to_tray
+from app.ui.conversation_dates import date_group, short_time
+
+pytestmark = pytest.mark.gui
+
+NOW = datetime(2026, 11, 28, 15, 30)
+
+
+def _ts(**ago) -> float:
+    return (NOW - timedelta(**ago)).timestamp()
+
+
+def test_date_groups_and_short_times():
+    assert date_group(_ts(hours=2), NOW) == "Today"
+    assert date_group(_ts(days=1), NOW) == "Yesterday"
+    assert date_group(_ts(days=5), NOW) == "Previous 7 days"
+    assert date_group(_ts(days=30), NOW) == "Older"
+    assert short_time(_ts(hours=2), NOW) == "13:30"
+    assert short_time(_ts(days=1), NOW) == "Yesterday 15:30"
+    assert short_time(_ts(days=30), NOW) == "29 Oct"
+    assert short_time(_ts(days=400), NOW) == "24 Oct 2025"
+
+
+@pytest.mark.parametrize(
+    ("on_close", "platform", "has_tray", "stays"),
+    [
+        ("auto", "darwin", True, True),
+        ("auto", "linux", True, True),
+        ("auto", "linux", False, False),
+        ("auto", "win32", True, False),
+        ("quit", "linux", True, False),
+        ("tray", "win32", True, True),
+        ("tray", "linux", False, False),
+    ],
+)
+def test_closing_follows_the_platform_and_the_setting(on_close, platform, has_tray, stays):
+    assert closes_to_tray(on_close, platform, has_tray) is stays
+
+
+@pytest.fixture
+def make_window(qtbot, fennec_home):
+    from app.history import History
+    from app.settings import Settings
+    from app.ui.main_window import MainWindow
+
+    opened: list = []
+
+    def make():
+        history = History()
+        w = MainWindow(history, Settings())
+        qtbot.addWidget(w)
+        opened.append(history)
+        return w
+
+    yield make
+    for history in opened:
+        history.close()
+
+
+def test_list_is_grouped_by_date_with_times(make_window):
+    w = make_window()
+    h = w.history
+    old = h.create_conversation("Same title")
+    new = h.create_conversation("Same title")
+    h.db["conversations"].update(old, {"updated_at": time.time() - 40 * 86400})
+    w.refresh_conversations()
+    rows = [w.conversation_list.item(i).text() for i in range(w.conversation_list.count())]
+    assert rows[0] == "Today" and rows[2] == "Older"
+    assert rows[1].startswith("Same title\n") and rows[3].startswith("Same title\n")
+    assert rows[1] != rows[3]  # the dates tell them apart
+    assert w.conversation_list.conversation_ids() == [new, old]
+
+
+def test_delete_waits_for_the_undo_window_and_undo_restores(make_window):
+    w = make_window()
+    h = w.history
+    cid = h.create_conversation("keep me")
+    h.add_message(cid, "user", "hello")
+    w.open_conversation(cid)
+    w.delete_conversation(cid)
+    assert w.conversation_id is None
+    assert cid not in w.conversation_list.conversation_ids()
+    assert h.conversation(cid).title == "keep me"  # still stored during the undo window
+    assert w.deletion.button.text() == "Conversation deleted — Undo"
+    w.deletion.button.click()
+    assert cid in w.conversation_list.conversation_ids()
+    assert [m.content for m in h.messages(cid)] == ["hello"]
+    w.delete_conversation(cid)
+    w.deletion.timer.timeout.emit()  # the undo window has passed
+    assert h.conversations() == []
+
+
+def test_a_second_delete_makes_the_first_final(make_window):
+    w = make_window()
+    a = w.history.create_conversation("a")
+    b = w.history.create_conversation("b")
+    w.refresh_conversations()
+    w.delete_conversation(a)
+    w.delete_conversation(b)
+    assert [c.id for c in w.history.conversations()] == [b]
+    w.deletion.undo()
+    assert w.conversation_list.conversation_ids() == [b]
+
+
+def test_the_last_conversation_reopens_on_launch(make_window):
+    first = make_window()
+    h = first.history
+    older = h.create_conversation("older")
+    last = h.create_conversation("last one")
+    h.add_message(last, "user", "where was I?")
+    h.db["conversations"].update(older, {"updated_at": time.time() - 3600})
+    second = make_window()
+    assert second.conversation_id == last
+    assert "where was I?" in second.chat_view.toPlainText()
+
+
+def test_close_hides_to_tray_or_closes(qtbot, make_window):
+    w = make_window()
+    w.has_tray = True
+    w.settings.set("on_close", "tray")
+    w.show()
+    assert not w.close() and not w.isVisible()  # the close was declined: still running
+    w.show()
+    w.settings.set("on_close", "quit")
+    assert w.close()
