@@ -79,8 +79,9 @@ class ConversationList(QListWidget):
         return item.data(Qt.ItemDataRole.UserRole) if item is not None else None
 
     def _on_current_item_changed(self, item: QListWidgetItem | None, _previous) -> None:
-        if item is not None:
-            self.conversation_was_chosen.emit(item.data(Qt.ItemDataRole.UserRole))
+        cid = item.data(Qt.ItemDataRole.UserRole) if item is not None else None
+        if cid is not None:  # a date heading is no conversation
+            self.conversation_was_chosen.emit(cid)
 
     def _on_context_menu_requested(self, pos) -> None:
         item = self.itemAt(pos)

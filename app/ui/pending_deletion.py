@@ -21,7 +21,6 @@ class PendingDeletion(QObject):
         self.timer = QTimer(self, singleShot=True, interval=UNDO_MS)
         self.timer.timeout.connect(self.finish)
         self.button = QPushButton("Conversation deleted — Undo")
-        self.button.setFlat(True)
         self.button.clicked.connect(self.undo)
         self.button.hide()
 

@@ -133,3 +133,20 @@ def test_close_hides_to_tray_or_closes(qtbot, make_window):
     w.show()
     w.settings.set("on_close", "quit")
     assert w.close()
+
+
+def test_arrow_keys_pass_over_the_date_headings(qtbot, make_window):
+    from PySide6.QtCore import Qt
+
+    w = make_window()
+    h = w.history
+    older = h.create_conversation("older")
+    newer = h.create_conversation("newer")
+    h.db["conversations"].update(older, {"updated_at": time.time() - 40 * 86400})
+    w.refresh_conversations()
+    w.show()
+    w.conversation_list.setFocus()
+    w.conversation_list.setCurrentRow(1)  # "newer", under "Today"
+    assert w.conversation_id == newer
+    qtbot.keyClick(w.conversation_list, Qt.Key.Key_Down)  # over "Older" to the next chat
+    assert w.conversation_id == older
