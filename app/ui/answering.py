@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
+from app import history_routing
 from app.history import History, HistoryError
+from app.routing import LOCAL
 from app.settings import Settings
 from app.ui.chat_stream import ChatStream
 from app.ui.transcript import Transcript
@@ -76,6 +78,8 @@ class Answering(QObject):
         if self.message_id is not None:
             try:
                 self.history.finish(self.message_id, status)
+                # The window's answers are all made by the local worker, and say so.
+                history_routing.set_answered_by(self.history, self.message_id, LOCAL, None)
             except HistoryError as e:
                 self.problem_did_occur.emit(str(e))
         self.chat_view.end_streaming("".join(self._streamed), status)

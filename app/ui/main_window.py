@@ -26,6 +26,7 @@ from app.ui.chat_stream import ChatStream
 from app.ui.conversation_list import ConversationList
 from app.ui.menu_bar import build_menu_bar
 from app.ui.pending_deletion import PendingDeletion
+from app.ui.privacy_bar import PrivacyBar, provider_names
 from app.ui.transcript import Transcript
 from app.ui.welcome import NeedsModelPage, WelcomePage
 from app.ui.worker_state import WorkerStateView
@@ -98,8 +99,12 @@ class MainWindow(QMainWindow):
         self.chat_pages = QStackedWidget()  # the welcome for a new chat, else the transcript
         self.chat_pages.addWidget(self.welcome)
         self.chat_pages.addWidget(self.chat_view)
+        self.privacy_bar = PrivacyBar(
+            self.history, provider_names, lambda: self.state_view.last_status
+        )
         chat = QWidget()
         cv = QVBoxLayout(chat)
+        cv.addWidget(self.privacy_bar)
         cv.addWidget(self.chat_pages)
         cv.addWidget(self.input)
         cv.addLayout(buttons)
@@ -195,6 +200,7 @@ class MainWindow(QMainWindow):
         self.conversation_list.clearSelection()
         self.chat_view.show_conversation(None)
         self.chat_pages.setCurrentWidget(self.welcome)
+        self.privacy_bar.show_conversation(None)
         self.input.setFocus()
 
     def send_example(self, prompt: str) -> None:
@@ -211,6 +217,7 @@ class MainWindow(QMainWindow):
         # Shown first: a hidden transcript has no height, and would fill itself with every page.
         self.chat_pages.setCurrentWidget(self.chat_view)
         self.chat_view.show_conversation(conversation_id, self.streaming_message)
+        self.privacy_bar.show_conversation(conversation_id)
         if message_id is not None:
             self.chat_view.scroll_to_message(message_id)
 
@@ -244,6 +251,7 @@ class MainWindow(QMainWindow):
                 self.conversation_id = self.history.create_conversation(title)
                 self.chat_pages.setCurrentWidget(self.chat_view)
                 self.chat_view.show_conversation(self.conversation_id)
+                self.privacy_bar.conversation_was_created(self.conversation_id)
             question = self.history.add_message(self.conversation_id, "user", text)
         except HistoryError as e:
             self.show_banner(str(e))  # the text stays in the box: nothing is lost

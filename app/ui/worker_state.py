@@ -53,6 +53,7 @@ class WorkerStateView(QObject):
         self.state = "none"  # none, loading, ready, restarting, failed
         self.paused = False
         self.answer_waiting = False  # an answer was asked for while paused
+        self.last_status: dict | None = None
         self.banner = Banner()
         self.pause_banner = Banner()
         self.figures = QLabel("No model yet")
@@ -90,6 +91,7 @@ class WorkerStateView(QObject):
         self._clear_figures("No model yet")
 
     def show_status(self, status: dict | None) -> None:
+        self.last_status = status or None
         if not status:
             # The worker is gone or silent: its last figures no longer hold.
             if self.state == "ready":

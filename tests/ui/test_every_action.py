@@ -101,6 +101,14 @@ def test_window_buttons_shortcuts_menus_and_links(
     _send(qtbot, w, "second question", _action(w, "Send").trigger)
     w.regenerate_button.click()
     qtbot.waitUntil(lambda: w.stream is None, timeout=60_000)
+    # The privacy toggle, both ways.
+    from app import history_routing
+
+    toggle = w.privacy_bar.toggle
+    toggle.setCurrentIndex(toggle.findText("Allowed-remote"))
+    assert history_routing.privacy(w.history, w.conversation_id).value == "allowed-remote"
+    toggle.setCurrentIndex(toggle.findText("Local-only"))
+    assert history_routing.privacy(w.history, w.conversation_id).value == "local-only"
     _action(w, "Regenerate").trigger()  # the Chat menu's item (Ctrl+R)
     qtbot.waitUntil(lambda: w.stream is None, timeout=60_000)
     assert w.history.messages(w.conversation_id)[-1].status == "complete"
