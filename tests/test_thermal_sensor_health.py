@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+import pytest
+
 from thermal.control import Observation
 from thermal.governor import build_learning_governor
 from thermal.metrics import score
@@ -103,3 +105,20 @@ def test_missing_power_sensor_mid_run_falls_back_to_the_calibrated_estimate():
         None,
     )
     assert m.s_above_limit_plus_0_5 <= 30 and m.changes_per_min <= 3.0
+
+
+@pytest.mark.parametrize("profile_name", ["fanless-laptop", "well-cooled-box"])
+def test_no_sensors_at_all_is_slow_but_never_stopped_and_never_hot(profile_name):
+    """No thermometer and no power reading (a VM, many Linux machines without root): the
+    blind cap was under the prior's idle, so every answer paused for good."""
+    scenario = Scenario(
+        "none",
+        Workload("backlogged", 8),
+        duration_s=1800,
+        sensor=SensorNoise(temperature=False, power=False),
+    )
+    governor = build_learning_governor()
+    m = score(simulate(load_profile(profile_name), scenario, governor), 55.0, None)
+    assert governor.status.state == "blind"
+    assert m.max_temp_c <= 55.0
+    assert m.tokens > 0 and 0.05 <= 1.0 - governor.throttle < 0.5  # slowed, still answering

@@ -192,6 +192,13 @@ class Governor:
         if self.plant.samples * self.period_s >= 600 and cfg.limit_c is not None:
             learned = self.plant.estimate().sustainable_w(cfg.limit_c - cfg.margin_c)
             return max(self.prior.blind_cap_w, 0.8 * learned)
+        if not self.power.calibrated:
+            # No thermometer and no power reading either: the watts are the prior's guess,
+            # whose idle alone (4 W) is over the cap, which paused every answer for good on
+            # such a machine. Then the cap is what Fennec may add to that idle: slow, never
+            # stopped, and on a fanless laptop still under its limit (true power is lower
+            # than the prior's).
+            return self.power.idle_w + self.prior.blind_cap_w
         return self.prior.blind_cap_w
 
     def _power_cap(self, power_w: float) -> float:
