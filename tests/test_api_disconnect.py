@@ -14,26 +14,21 @@ import httpx
 import pytest
 from tokenizers import Tokenizer
 
-from inference.worker_process import start_worker
+from tests.worker_fixtures import ENGINES, api_client, api_worker
 
 CANCEL_WITHIN_S = 2.0  # the bound
 REFUSED_WITHIN_S = 10.0  # "at once", generously: the refusal takes well under a second
 
 
-@pytest.fixture(scope="module", params=["mlx", "llamacpp"])
+@pytest.fixture(scope="module", params=ENGINES)
 def worker(request, tiny_model):
-    w = start_worker(
-        str(tiny_model), request.param, extra_args=("--max-batch", "1", "--no-governor")
-    )
-    yield w
-    w.stop()
+    with api_worker(tiny_model, request.param, max_batch=1) as w:
+        yield w
 
 
 @pytest.fixture
 def http(worker):
-    with httpx.Client(
-        base_url=worker.base_url, timeout=60, headers={"Authorization": f"Bearer {worker.token}"}
-    ) as c:
+    with api_client(worker) as c:
         yield c
         c.post("/fennec/pause", json={"paused": False})  # whatever a test left behind
 

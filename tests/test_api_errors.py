@@ -11,22 +11,18 @@ import httpx
 import pytest
 
 from inference.worker_process import start_worker
+from tests.worker_fixtures import ENGINES, api_client, api_worker
 
 
-@pytest.fixture(scope="module", params=["mlx", "llamacpp"])
+@pytest.fixture(scope="module", params=ENGINES)
 def worker(request, tiny_model):
-    w = start_worker(
-        str(tiny_model), request.param, extra_args=("--max-batch", "4", "--no-governor")
-    )
-    yield w
-    w.stop()
+    with api_worker(tiny_model, request.param, max_batch=4) as w:
+        yield w
 
 
 @pytest.fixture
 def http(worker):
-    with httpx.Client(
-        base_url=worker.base_url, timeout=60, headers={"Authorization": f"Bearer {worker.token}"}
-    ) as c:
+    with api_client(worker) as c:
         yield c
 
 

@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from schemathesis import GenerationMode
 
-from inference.worker_process import start_worker
+from tests.worker_fixtures import ENGINES, api_worker
 
 # A few hundred in CI; FENNEC_FUZZ_EXAMPLES=5000 for a longer hunt on your own machine.
 EXAMPLES_PER_ENGINE = int(os.environ.get("FENNEC_FUZZ_EXAMPLES", "200"))
@@ -27,13 +27,10 @@ MADE_UP_AUTH_DRAW = 4
 ERROR_FIELDS = {"message", "type", "param", "code"}
 
 
-@pytest.fixture(scope="module", params=["mlx", "llamacpp"])
+@pytest.fixture(scope="module", params=ENGINES)
 def worker(request, tiny_model):
-    w = start_worker(
-        str(tiny_model), request.param, extra_args=("--max-batch", "4", "--no-governor")
-    )
-    yield w
-    w.stop()
+    with api_worker(tiny_model, request.param, max_batch=4) as w:
+        yield w
 
 
 def _short_answers(case) -> None:
