@@ -21,6 +21,10 @@ class ConversationList(QListWidget):
         super().__init__()
         self.history = history
         self.hidden_ids: set[int] = set()
+        # A long title is cut with "…" rather than scrolling the whole list sideways.
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setTextElideMode(Qt.TextElideMode.ElideRight)
+        self.setSpacing(2)  # a gap between one conversation's time and the next title
         self.currentItemChanged.connect(self._on_current_item_changed)
         self.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.customContextMenuRequested.connect(self._on_context_menu_requested)
