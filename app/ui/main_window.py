@@ -7,6 +7,7 @@ import sys
 from PySide6.QtCore import QUrl, Signal
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
+    QApplication,
     QHBoxLayout,
     QInputDialog,
     QMainWindow,
@@ -49,7 +50,6 @@ class MainWindow(QMainWindow):
         self.base_url = ""
         self.token = ""
         self.conversation_id: int | None = None
-        self._quitting = False
         self.has_tray = False  # the app says when a tray icon can bring the window back
         self._build()
         self._recover_interrupted()
@@ -329,15 +329,15 @@ class MainWindow(QMainWindow):
 
     def quit(self) -> None:
         """Quit Fennec (the Quit command), whatever closing the window would do."""
-        self._quitting = True
         self.close()
         self.quit_was_requested.emit()
 
     def closeEvent(self, event) -> None:
-        on_close = self.settings.get("on_close")
-        if not self._quitting and closes_to_tray(on_close, sys.platform, self.has_tray):
-            event.ignore()  # still running in the tray / menu bar; its menu reopens us
-            self.hide()
-            return
-        self.stop()
+        # The close is always accepted (the window hides): refusing it would also refuse an
+        # application quit, which closes every window first. Whether Fennec keeps running in
+        # the tray is the application's quit-on-last-window rule, set here from the setting.
+        stays = closes_to_tray(self.settings.get("on_close"), sys.platform, self.has_tray)
+        QApplication.instance().setQuitOnLastWindowClosed(not stays)
+        if not stays:
+            self.stop()
         super().closeEvent(event)

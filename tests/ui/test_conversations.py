@@ -124,15 +124,27 @@ def test_the_last_conversation_reopens_on_launch(make_window):
     assert "where was I?" in second.chat_view.toPlainText()
 
 
-def test_close_hides_to_tray_or_closes(qtbot, make_window):
+def test_close_keeps_running_in_the_tray_or_quits(qtbot, make_window):
+    from PySide6.QtWidgets import QApplication
+
+    app = QApplication.instance()
+    before = app.quitOnLastWindowClosed()
     w = make_window()
     w.has_tray = True
-    w.settings.set("on_close", "tray")
-    w.show()
-    assert not w.close() and not w.isVisible()  # the close was declined: still running
-    w.show()
-    w.settings.set("on_close", "quit")
-    assert w.close()
+    try:
+        w.settings.set("on_close", "tray")
+        w.show()
+        assert w.close() and not w.isVisible()
+        assert not app.quitOnLastWindowClosed()  # hidden, Fennec still running in the tray
+        w.show()
+        w.settings.set("on_close", "quit")
+        assert w.close() and app.quitOnLastWindowClosed()
+        w.show()
+        w.settings.set("on_close", "auto")
+        w.has_tray = False  # no tray: closing the window quits, whatever the setting
+        assert w.close() and app.quitOnLastWindowClosed()
+    finally:
+        app.setQuitOnLastWindowClosed(before)
 
 
 def test_arrow_keys_pass_over_the_date_headings(qtbot, make_window):

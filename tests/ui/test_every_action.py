@@ -251,7 +251,8 @@ def test_window_quit_shortcut_closes_and_keeps_history(qtbot, app_with_tray, err
     # Closing the window keeps Fennec in the tray (Linux with a tray); Quit really quits.
     w.settings.set("on_close", "tray")
     w.close()
-    assert not w.isVisible()
+    assert not w.isVisible() and not QApplication.instance().quitOnLastWindowClosed()
+    QApplication.instance().setQuitOnLastWindowClosed(True)  # as pytest-qt had it
     _action(app_with_tray.tray.contextMenu(), "Open Fennec").trigger()
     assert w.isVisible()
     w.quit_was_requested.disconnect()  # the application's quit would end pytest's loop
