@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from PySide6.QtGui import QPalette
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QProgressBar, QPushButton
 
 
 class Banner(QFrame):
@@ -21,20 +21,32 @@ class Banner(QFrame):
         self.label = QLabel("")
         self.label.setWordWrap(True)
         self.label.setForegroundRole(QPalette.ColorRole.ToolTipText)
+        # Busy without a percentage: the worker does not report how far a model load has got.
+        self.busy = QProgressBar()
+        self.busy.setRange(0, 0)
+        self.busy.setMaximumWidth(160)
+        self.busy.setTextVisible(False)
         self.button = QPushButton("")
         self.button.clicked.connect(self._on_button_clicked)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(8, 4, 8, 4)
         layout.addWidget(self.label, 1)
+        layout.addWidget(self.busy)
         layout.addWidget(self.button)
         self._on_action: Callable[[], object] | None = None
         self.show_message("")
 
     def show_message(
-        self, text: str, action: str = "", on_action: Callable[[], object] | None = None
+        self,
+        text: str,
+        action: str = "",
+        on_action: Callable[[], object] | None = None,
+        busy: bool = False,
     ) -> None:
-        """Show `text` (hide the banner when empty), with a button labelled `action`."""
+        """Show `text` (hide the banner when empty), with a button labelled `action` and, while
+        something is under way, a busy bar."""
         self.label.setText(text)
+        self.busy.setVisible(busy)
         self._on_action = on_action
         self.button.setText(action)
         self.button.setVisible(bool(action and on_action))

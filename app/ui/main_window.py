@@ -163,6 +163,7 @@ class MainWindow(QMainWindow):
         self._update_buttons()
 
     def show_loading(self, model: str) -> None:
+        self.pages.setCurrentIndex(1)  # the chats can be read while the model loads
         self.state_view.loading(model)
 
     def worker_lost(self, message: str) -> None:

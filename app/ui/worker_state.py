@@ -66,7 +66,7 @@ class WorkerStateView(QObject):
 
     def loading(self, model: str) -> None:
         self.state = "loading"
-        self.banner.show_message(f"Loading {Path(model).name or model}…")
+        self.banner.show_message(f"Loading {Path(model).name or model}…", busy=True)
         self._clear_figures("Loading the model…")
 
     def ready(self, model: str) -> None:
@@ -77,7 +77,7 @@ class WorkerStateView(QObject):
     def lost(self, message: str) -> None:
         if message.endswith(RESTARTING_SUFFIX):
             self.state = "restarting"
-            self.banner.show_message(message)
+            self.banner.show_message(message, busy=True)
             self._clear_figures("Restarting the model…")
         else:
             self.state = "failed"

@@ -38,9 +38,13 @@ def window(qtbot, fennec_home):
 def test_loading_then_ready_then_figures(window):
     window.show_loading("/models/tiny-moe")
     assert window.banner.isVisible() and window.banner.text() == "Loading tiny-moe…"
+    assert window.banner.busy.isVisible()  # under way, for as long as it takes
+    assert window.pages.currentIndex() == 1 and not window.send_button.isEnabled()
     assert window.state_view.figures.text() == "Loading the model…"
     window.set_worker("http://127.0.0.1:1/v1", "t", "tiny-moe")
     assert not window.banner.isVisible() and "tiny-moe" in window.state_view.figures.text()
+    window.show_banner("The model is not ready yet.")
+    assert not window.banner.busy.isVisible()
     window.show_status(RUNNING)
     assert "42.0 tok/s" in window.state_view.figures.text()
     assert window.thermal_chip.text() == "48 °C · 12.5 W"
@@ -56,6 +60,7 @@ def test_restart_clears_the_figures_and_says_so(window):
     assert window.state_view.figures.text() == "Restarting the model…"
     assert window.thermal_chip.text() == "—" and window.state_view.note.text() == ""
     assert window.banner.isVisible() and not window.banner.button.isVisible()
+    assert window.banner.busy.isVisible()
     assert not window.send_button.isEnabled()
 
 
@@ -65,7 +70,7 @@ def test_a_failed_model_says_why_and_offers_another(qtbot, window):
     window.worker_lost("config.json is not valid JSON")
     assert "not valid JSON" in window.banner.text()
     assert "tiny" not in window.state_view.figures.text()
-    assert window.banner.button.isVisible()
+    assert window.banner.button.isVisible() and not window.banner.busy.isVisible()
     assert window.banner.button.text() == "Choose another model…"
     with qtbot.waitSignal(window.model_was_requested, timeout=1000):
         window.banner.button.click()
