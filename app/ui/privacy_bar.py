@@ -72,22 +72,20 @@ class PrivacyBar(QWidget):
 
     def refresh_route(self) -> None:
         """Say where the next answer would be made, and why."""
-        choice, messages = None, []
+        policy = OffloadPolicy()  # the window has no offload settings yet: offload is off
+        choice, prompt_tokens = None, 0
         if self.conversation_id is not None:
             try:
                 choice = history_routing.route_choice(self.history, self.conversation_id)
-                messages = [{"content": m.content} for m in self.history.messages(self.conversation_id)]
+                if policy.prompt_tokens_over is not None:
+                    # Only a size rule needs the prompt: reading a long conversation whole
+                    # on the GUI thread is what the paged transcript avoids.
+                    messages = self.history.messages(self.conversation_id)
+                    prompt_tokens = estimate_tokens([{"content": m.content} for m in messages])
             except HistoryError:
                 pass
         worker = WorkerState.from_status(self.worker_status())
-        planned = route(
-            self.privacy,
-            choice,
-            estimate_tokens(messages),
-            OffloadPolicy(),
-            worker,
-            self.providers(),
-        )
+        planned = route(self.privacy, choice, prompt_tokens, policy, worker, self.providers())
         where = "on this machine" if planned.target == LOCAL else f"by {planned.target}"
         self.route_label.setText(f"Next answer {where} — {planned.rule}")
 
