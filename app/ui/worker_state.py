@@ -93,9 +93,8 @@ class WorkerStateView(QObject):
     def show_status(self, status: dict | None) -> None:
         self.last_status = status or None
         if not status:
-            # The worker is gone or silent: its last figures no longer hold.
-            if self.state == "ready":
-                self._clear_figures("Waiting for the model…")
+            # A missed poll (a busy worker) keeps the last figures; a worker that ended is
+            # reported by lost(), which clears them.
             return
         self.figures.setText(figures(status))
         self.chip.show_status(status)

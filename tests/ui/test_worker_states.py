@@ -64,6 +64,14 @@ def test_restart_clears_the_figures_and_says_so(window):
     assert not window.send_button.isEnabled()
 
 
+def test_a_missed_poll_keeps_the_figures_without_flicker(window):
+    window.set_worker("http://127.0.0.1:1/v1", "t", "tiny")
+    window.show_status(RUNNING | {"paused": True})
+    window.show_status(None)  # one poll timed out while the worker was busy
+    assert "42.0 tok/s" in window.state_view.figures.text()
+    assert window.state_view.pause_banner.isVisible()
+
+
 def test_a_failed_model_says_why_and_offers_another(qtbot, window):
     window.set_worker("http://127.0.0.1:1/v1", "t", "tiny")
     window.show_status(RUNNING)
