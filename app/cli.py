@@ -253,7 +253,15 @@ def _dispatch(argv: list[str] | None) -> int:
                 [int(x) for x in args.sizes.split(",")], args.json, args.corpus
             )
         if args.bench_command == "thermal":
-            from thermal.bench import run_thermal_bench
+            try:
+                from thermal.bench import run_thermal_bench
+            except ImportError as e:  # the bundles leave scipy out: the bench is a dev tool
+                print(
+                    f"fennec: error: the thermal bench needs {e.name or 'scipy'}; "
+                    "run it from a source checkout (./run bench thermal)",
+                    file=sys.stderr,
+                )
+                return 2
 
             try:
                 return run_thermal_bench(

@@ -189,8 +189,8 @@ def test_first_run_under_xvfb_with_tray_window_and_a_chat(bundle, tiny_model, tm
     )
 
 
-# Budgets: the bundle may not grow unnoticed. Measured here before any trimming (issue 14):
-# AppDir 439 MiB, squashfs 157 MiB; the budgets leave room for this release's additions.
+# Budgets: the bundle may not grow unnoticed. Measured before any trimming (issue 14): AppDir
+# 439 MiB, squashfs 157 MiB; this release adds ~30 MiB (keyring/TLS, metrics, LoRA, gguf).
 APPDIR_BUDGET_MIB = 480
 SQUASHFS_BUDGET_MIB = 175
 # The newest glibc any bundled ELF may need: the Debian 12 build host's (2.36). README says so.
@@ -199,7 +199,9 @@ GLIBC_FLOOR = (2, 36)
 
 @bundle_timeout
 def test_bundle_size_and_glibc_stay_within_budget(bundle):
-    appdir_mib = sum(p.stat().st_size for p in bundle.rglob("*") if p.is_file()) / 2**20
+    # Bytes on disk: a symlink (PyInstaller links libraries) is not a second copy.
+    files = [p for p in bundle.rglob("*") if p.is_file() and not p.is_symlink()]
+    appdir_mib = sum(p.stat().st_size for p in files) / 2**20
     squash = DIST / f"Fennec-{os.uname().machine}.squashfs"
     assert appdir_mib <= APPDIR_BUDGET_MIB, f"AppDir {appdir_mib:.0f} MiB"
     assert squash.stat().st_size / 2**20 <= SQUASHFS_BUDGET_MIB
