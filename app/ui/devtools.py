@@ -54,7 +54,10 @@ def take_shots():
     fennec.status_window.grab().save(os.path.join(out, "status.png"))
     app.primaryScreen().grabWindow(0).save(os.path.join(out, "screen.png"))
 QTimer.singleShot(300, send)
-sys.exit(app.exec())
+code = app.exec()
+from app.ui.app import tear_down
+tear_down(fennec, app)  # the app's own exit order: no Qt object left for the finaliser
+sys.exit(code)
 """
 
 
