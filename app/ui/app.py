@@ -136,6 +136,9 @@ class FennecApp:
         self.window.deletion.finish()  # a deletion still undoable becomes final
         self.supervisor.status_did_change.disconnect(self._on_status)
         self.supervisor.stop()
+        search = getattr(self, "search_dialog", None)
+        if search is not None:
+            search.reject()  # its pending search would read the closed history
         self.history.close()
 
 

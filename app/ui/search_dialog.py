@@ -57,6 +57,12 @@ class SearchDialog(QDialog):
             self.results.addItem(item)
             self.results.setItemWidget(item, label)
 
+    def done(self, result: int) -> None:
+        # A search typed just before the dialog closed (or the app quit) must not run against
+        # a history that is already closed.
+        self._debounce.stop()
+        super().done(result)
+
     def _choose(self, item: QListWidgetItem) -> None:
         conversation_id, message_id = item.data(Qt.ItemDataRole.UserRole)
         self.hit_was_chosen.emit(conversation_id, message_id)

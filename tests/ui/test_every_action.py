@@ -280,3 +280,17 @@ def test_send_while_paused_says_why_and_resume_answers(qtbot, app_with_tray, err
     answer = w.history.messages(w.conversation_id)[-1]
     assert answer.status == "complete" and answer.content
     assert errors == []
+
+
+def test_a_search_typed_just_before_quitting_does_not_touch_the_closed_history(
+    qtbot, tiny_model, fennec_home, errors
+):
+    from app.ui.app import FennecApp
+
+    app = FennecApp(str(tiny_model))
+    qtbot.addWidget(app.window)
+    app.open_search()
+    app.search_dialog.query.setText("foxes")  # starts the 150-ms debounce
+    app.shutdown()
+    qtbot.wait(400)  # the debounce would have fired by now
+    assert errors == []
