@@ -92,46 +92,40 @@ def _env(fennec_home: Path) -> dict:
     }
 
 
-@pytest.mark.gui
-@pytest.mark.slow
-def test_sigkill_of_the_app_leaves_no_worker(tiny_model, fennec_home):
-    app = subprocess.Popen(
-        [sys.executable, "-m", "app", "--model", str(tiny_model)],
+def _kill_parent_and_expect_no_worker(args: list[str], fennec_home: Path) -> None:
+    """Start a Fennec program that starts a worker, kill -9 it once the worker listens, and
+    require the worker gone within the issue's 10 s."""
+    parent = subprocess.Popen(
+        [sys.executable, "-m", "app", *args],
         env=_env(fennec_home),
+        stdin=subprocess.PIPE,  # an interactive chat waits for a line we never send
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
         cwd=ROOT,
     )
     try:
-        worker = _worker_of(psutil.Process(app.pid))
-        os.kill(app.pid, signal.SIGKILL)
-        app.wait()
+        worker = _worker_of(psutil.Process(parent.pid))
+        os.kill(parent.pid, signal.SIGKILL)
+        parent.wait()
         _assert_gone_within(worker, 10)
     finally:
-        if app.poll() is None:
-            app.kill()
+        if parent.poll() is None:
+            parent.kill()
+        assert parent.stdin is not None
+        parent.stdin.close()
+
+
+@pytest.mark.gui
+@pytest.mark.slow
+def test_sigkill_of_the_app_leaves_no_worker(tiny_model, fennec_home):
+    _kill_parent_and_expect_no_worker(["--model", str(tiny_model)], fennec_home)
 
 
 @pytest.mark.slow
 def test_sigkill_of_terminal_chat_leaves_no_worker(tiny_model, fennec_home):
-    chat = subprocess.Popen(
-        [sys.executable, "-m", "app", "chat", "--model", str(tiny_model), "--engine", "llamacpp"],
-        env=_env(fennec_home),
-        stdin=subprocess.PIPE,  # interactive: it waits for a line we never send
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        cwd=ROOT,
+    _kill_parent_and_expect_no_worker(
+        ["chat", "--model", str(tiny_model), "--engine", "llamacpp"], fennec_home
     )
-    try:
-        worker = _worker_of(psutil.Process(chat.pid))
-        os.kill(chat.pid, signal.SIGKILL)
-        chat.wait()
-        _assert_gone_within(worker, 10)
-    finally:
-        if chat.poll() is None:
-            chat.kill()
-        assert chat.stdin is not None
-        chat.stdin.close()
 
 
 def test_worker_killed_while_loading_goes_at_once(tmp_path, fennec_home):
