@@ -271,6 +271,9 @@ def load_engine(files: ModelFiles, engine: str, adapter: Path | None = None):
         from inference.adapter_meta import check_adapter
 
         check_adapter(adapter, files)
+    from inference.memory_check import check_memory
+
+    check_memory(files.mlx_dir if engine == "mlx" else files.gguf_file)  # before any load
     if engine == "mlx":
         from inference.engine_mlx import MlxEngine
 
