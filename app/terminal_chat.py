@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Iterator
 
 from app.history import History, HistoryError
 from inference.client import ChatClient, ClientError
@@ -80,17 +81,11 @@ def run_chat(args: argparse.Namespace) -> int:
             f"fennec: chatting with {worker.model}; Ctrl-D to quit, Ctrl-C stops an answer",
             file=sys.stderr,
         )
-        while True:
-            try:
-                line = input("> ")
-            except EOFError:
-                print()
-                return 0
-            if not line.strip():
-                continue
+        for line in typed_lines():
             say("user", line)
             answer = _answer(client, messages, args, history, conversation_id, worker.model)
             messages.append({"role": "assistant", "content": answer})
+        return 0
     except (ClientError, FennecError) as e:
         print(f"fennec: error: {e}", file=sys.stderr)
         return 1
@@ -100,6 +95,18 @@ def run_chat(args: argparse.Namespace) -> int:
         client.close()
         history.close()
         worker.stop()
+
+
+def typed_lines() -> Iterator[str]:
+    """Non-empty lines typed at a `> ` prompt, until Ctrl-D."""
+    while True:
+        try:
+            line = input("> ")
+        except EOFError:
+            print()
+            return
+        if line.strip():
+            yield line
 
 
 def _title(text: str, limit: int = 60) -> str:

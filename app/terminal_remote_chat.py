@@ -16,6 +16,7 @@ from app.providers import ProviderError, ProviderStore
 from app.routed_chat import AnswerInfo, RoutedChat
 from app.routing import LOCAL, Privacy
 from app.secrets import SecretsError
+from app.terminal_chat import typed_lines
 from inference.client import ChatClient, ClientError
 from inference.errors import FennecError
 
@@ -85,15 +86,10 @@ def run_remote_chat(args: argparse.Namespace, store: ProviderStore | None = None
             answer()
             return 0
         print(f"fennec: chatting with {provider.name}; Ctrl-D to quit", file=sys.stderr)
-        while True:
-            try:
-                line = input("> ")
-            except EOFError:
-                print()
-                return 0
-            if line.strip():
-                say("user", line)
-                messages.append({"role": "assistant", "content": answer()})
+        for line in typed_lines():
+            say("user", line)
+            messages.append({"role": "assistant", "content": answer()})
+        return 0
     except (ClientError, FennecError) as e:
         print(f"fennec: error: {e}", file=sys.stderr)
         return 1

@@ -11,11 +11,10 @@ model's vocabulary, so every id the model can sample decodes.
 from __future__ import annotations
 
 import argparse
-import json
 from pathlib import Path
 
-from inference.tiny_model import Shape, model_config
-from inference.tiny_tokenizer import CHAT_TEMPLATE, EOS_TOKEN, train_tokenizer
+from inference.tiny_model import Shape, model_config, write_tokenizer_files
+from inference.tiny_tokenizer import EOS_TOKEN, train_tokenizer
 
 OLMOE_1B_7B = Shape(2048, 16, 16, 16, 128, 64, 8, 1024, 50304)
 SMALL = Shape(128, 2, 4, 4, 32, 8, 2, 128, 4096)  # the same code path in seconds, for a check
@@ -41,22 +40,7 @@ def make_bench_model(out_dir: Path, shape: Shape = OLMOE_1B_7B, bits: int = 4) -
     mx.eval(model.parameters())
     save_model(out_dir, model)
     save_config(config, out_dir / "config.json")
-    tokenizer.save(str(out_dir / "tokenizer.json"))
-    (out_dir / "tokenizer_config.json").write_text(
-        json.dumps(
-            {
-                "tokenizer_class": "PreTrainedTokenizerFast",
-                "eos_token": EOS_TOKEN,
-                "pad_token": EOS_TOKEN,
-                "bos_token": None,
-                "chat_template": CHAT_TEMPLATE,
-                "model_max_length": config["max_position_embeddings"],
-            }
-        )
-    )
-    (out_dir / "generation_config.json").write_text(
-        json.dumps({"eos_token_id": config["eos_token_id"]})
-    )
+    write_tokenizer_files(out_dir, tokenizer, config)
     return out_dir
 
 

@@ -136,6 +136,25 @@ def make_model(
     config["eos_token_id"] = tokenizer.token_to_id(EOS_TOKEN)
     weights = random_weights(config, seed)
 
+    write_tokenizer_files(out_dir, tokenizer, config)
+    (out_dir / "config.json").write_text(json.dumps(config, indent=2))
+
+    if fmt == "mlx":
+        from safetensors.numpy import save_file
+
+        save_file(weights, str(out_dir / "model.safetensors"), metadata={"format": "mlx"})
+        return out_dir
+
+    from inference.gguf_writer import write_gguf
+
+    gguf_path = out_dir / "model-f32.gguf"
+    write_gguf(gguf_path, arch, config, weights, tokenizer)
+    return gguf_path
+
+
+def write_tokenizer_files(out_dir: Path, tokenizer, config: dict) -> None:
+    """The tokenizer, its config with our chat template, and the generation config: what
+    mlx-lm and transformers read beside the weights."""
     tokenizer.save(str(out_dir / "tokenizer.json"))
     (out_dir / "tokenizer_config.json").write_text(
         json.dumps(
@@ -150,19 +169,6 @@ def make_model(
             indent=2,
         )
     )
-    (out_dir / "config.json").write_text(json.dumps(config, indent=2))
     (out_dir / "generation_config.json").write_text(
         json.dumps({"eos_token_id": config["eos_token_id"]}, indent=2)
     )
-
-    if fmt == "mlx":
-        from safetensors.numpy import save_file
-
-        save_file(weights, str(out_dir / "model.safetensors"), metadata={"format": "mlx"})
-        return out_dir
-
-    from inference.gguf_writer import write_gguf
-
-    gguf_path = out_dir / "model-f32.gguf"
-    write_gguf(gguf_path, arch, config, weights, tokenizer)
-    return gguf_path

@@ -9,28 +9,19 @@ import queue
 import pytest
 
 from inference import engine_mlx_sampling
-from inference.model_source import load_engine, resolve
 from inference.requests import ChatRequest, SamplingParams
 from inference.scheduler import Scheduler
+from tests.worker_fixtures import ENGINES, engine_scheduler
 
 MESSAGES = [{"role": "user", "content": "Hello, how does a fennec stay cool?"}]
 GREEDY = SamplingParams(temperature=0.0, max_tokens=40)
 BAD_TOP_K = 7  # the injected failure below strikes requests with this top_k
 
 
-@pytest.fixture(scope="module", params=["mlx", "llamacpp"])
+@pytest.fixture(scope="module", params=ENGINES)
 def engine_and_scheduler(request, tiny_model):
-    files = resolve(str(tiny_model))
-    holder = {}
-
-    def factory():
-        holder["engine"] = load_engine(files, request.param)
-        return holder["engine"]
-
-    s = Scheduler(factory, max_batch=8)
-    s.start()
-    yield request.param, holder["engine"], s
-    s.stop()
+    with engine_scheduler(tiny_model, request.param) as running:
+        yield running
 
 
 def _submit(s: Scheduler, params: SamplingParams, messages=MESSAGES) -> queue.Queue:

@@ -32,3 +32,18 @@ def test_history_export_into_head_ends_quietly(fennec_home):
     err = writer.stderr.read().decode()
     assert writer.wait(60) == 0, err
     assert "Traceback" not in err and "BrokenPipe" not in err
+
+
+def test_typed_lines_skip_blanks_and_end_at_ctrl_d(monkeypatch, capsys):
+    from app.terminal_chat import typed_lines
+
+    typed = iter(["first", "   ", "second"])
+
+    def fake_input(_prompt: str) -> str:
+        try:
+            return next(typed)
+        except StopIteration:
+            raise EOFError from None
+
+    monkeypatch.setattr("builtins.input", fake_input)
+    assert list(typed_lines()) == ["first", "second"]

@@ -7,9 +7,9 @@ import queue
 
 import pytest
 
-from inference.model_source import load_engine, resolve
 from inference.requests import ChatRequest, SamplingParams
 from inference.scheduler import Scheduler
+from tests.worker_fixtures import ENGINES, engine_scheduler
 
 MESSAGES = [{"role": "user", "content": "Hello, how does a fennec stay cool?"}]
 
@@ -25,19 +25,10 @@ def _collect(s: Scheduler, request: ChatRequest, timeout: float = 60.0):
             return text, e
 
 
-@pytest.fixture(scope="module", params=["mlx", "llamacpp"])
+@pytest.fixture(scope="module", params=ENGINES)
 def engine_and_scheduler(request, tiny_model):
-    files = resolve(str(tiny_model))
-    holder = {}
-
-    def factory():
-        holder["engine"] = load_engine(files, request.param)
-        return holder["engine"]
-
-    s = Scheduler(factory, max_batch=8)
-    s.start()
-    yield request.param, holder["engine"], s
-    s.stop()
+    with engine_scheduler(tiny_model, request.param) as running:
+        yield running
 
 
 def test_greedy_equals_the_engines_own_reference(engine_and_scheduler, tiny_gguf):

@@ -33,3 +33,24 @@ def api_client(worker: Worker) -> Iterator[httpx.Client]:
         base_url=worker.base_url, timeout=60, headers={"Authorization": f"Bearer {worker.token}"}
     ) as client:
         yield client
+
+
+@contextmanager
+def engine_scheduler(model: Path, engine: str, max_batch: int = 8) -> Iterator[tuple]:
+    """The engine behind a running scheduler, in this process: (engine name, engine, scheduler)."""
+    from inference.model_source import load_engine, resolve
+    from inference.scheduler import Scheduler
+
+    files = resolve(str(model))
+    holder = {}
+
+    def factory():
+        holder["engine"] = load_engine(files, engine)
+        return holder["engine"]
+
+    scheduler = Scheduler(factory, max_batch=max_batch)
+    scheduler.start()
+    try:
+        yield engine, holder["engine"], scheduler
+    finally:
+        scheduler.stop()
