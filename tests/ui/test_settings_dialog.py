@@ -69,3 +69,13 @@ def test_a_refused_value_is_explained_and_the_dialog_stays(dialog, monkeypatch):
     monkeypatch.setattr(Settings, "save", refuse)
     dialog._save()
     assert "disk full" in dialog.error.text() and dialog.result() == 0
+
+
+def test_history_browse_fills_the_chosen_file(dialog, monkeypatch, tmp_path):
+    field = dialog.editors["history_path"]
+    target = tmp_path / "chats.db"
+    monkeypatch.setattr(
+        QFileDialog, "getSaveFileName", staticmethod(lambda *a, **k: (str(target), ""))
+    )
+    field.browse.click()
+    assert field.text() == str(target)
