@@ -51,6 +51,13 @@ def _add_serve(sub) -> None:
 
     apply_env_defaults(p)  # FENNEC_MODEL, FENNEC_PORT, …: a container's configuration
     p.add_argument("--adapter", help="a LoRA adapter (fennec tune list) for this model")
+    p.add_argument(
+        "--idle-unload-minutes",
+        type=float,
+        default=10.0,
+        help="free the model's memory after this many idle minutes (0: never); "
+        "the next request loads it again",
+    )
 
 
 def _add_chat(sub) -> None:
@@ -194,6 +201,7 @@ def _dispatch(argv: list[str] | None) -> int:
                 exit_with_parent=args.exit_with_parent,
                 adapter=_adapter_path(args.adapter),
                 office=office_options(args),
+                idle_unload_minutes=args.idle_unload_minutes,
             )
         )
     if args.command == "chat":

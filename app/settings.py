@@ -92,6 +92,16 @@ SCHEMA: tuple[Setting, ...] = (
         choice_labels=("Platform default", "Keep running in the tray", "Quit Fennec"),
     ),
     Setting(
+        "idle_unload_minutes",
+        "Free the model after (idle minutes)",
+        int,
+        10,
+        "After this many minutes without a message the model's memory is freed; the next "
+        "message loads it again. 0: keep it loaded",
+        minimum=0,
+        maximum=1440,
+    ),
+    Setting(
         "history_path",
         "History database",
         str,

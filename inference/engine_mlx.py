@@ -344,7 +344,14 @@ class MlxEngine:
         return len(self._sequences)
 
     def close(self) -> None:
+        """Release the model: drop the weights and caches, and hand MLX's buffers back."""
         self._generator.close()
         self._sequences.clear()
         self._by_uid.clear()
         self._single = None
+        self._prompt_cache = None
+        self._generator = self._model = None
+        import gc
+
+        gc.collect()
+        self._mx.clear_cache()  # MLX keeps freed buffers for reuse unless told

@@ -4,10 +4,15 @@ Requests arrive on a queue, each with its own reply callback; new ones join the 
 batch between decode steps, up to the batch limit. The thermal governor drives two knobs
 (`set_max_batch`, `set_pacing`) that take effect at the next step. Errors travel back to
 the request as a final event, never as an exception in someone else's thread.
+
+Idle unload: after `idle_unload_s` without work the thread closes the engine (freeing the
+model's memory) and waits; the next request loads it again. The wait is one blocking queue
+read whose timeout comes from the injected clock, so an idle worker wakes the CPU only then.
 """
 
 from __future__ import annotations
 
+import gc
 import logging
 import queue
 import threading
@@ -26,6 +31,8 @@ log = logging.getLogger(__name__)
 
 EventSink = Callable[[TokenEvent], None]
 RATE_WINDOW_S = 5.0
+# What status reports of the model: loading (first load or reload), ready, unloaded (idle).
+LOADING, READY, UNLOADED = "loading", "ready", "unloaded"
 
 
 @dataclass
@@ -55,6 +62,8 @@ class SchedulerStatus:
     paused: bool
     tokens_per_s: float
     total_tokens: int
+    model_state: str = READY  # LOADING, READY or UNLOADED (freed after idle minutes)
+    idle_unload_s: float = 0.0  # 0: never
 
 
 @dataclass
@@ -85,13 +94,19 @@ class Scheduler:
         clock: Clock | None = None,
         max_batch: int = 8,
         pacing_s: float = 0.0,
+        idle_unload_s: float = 0.0,
     ) -> None:
         self._engine_factory = engine_factory
         self._clock = clock or SystemClock()
+        self._idle_unload_s = max(0.0, idle_unload_s)  # 0: keep the model loaded forever
+        self._info: EngineInfo | None = None  # kept while unloaded: status still names it
+        self._state = LOADING
+        self._last_busy = 0.0
         self._max_batch = max(1, max_batch)
         self._pacing_s = max(0.0, pacing_s)
         self._inbox: queue.Queue = queue.Queue()
         self._pending: deque[_Pending] = deque()
+        self._waiting: list[tuple[ChatRequest, EventSink]] = []  # arrived while unloaded
         self._active: dict[int, _Active] = {}
         self._engine: Engine | None = None
         self._ready = threading.Event()
@@ -110,8 +125,8 @@ class Scheduler:
         self._ready.wait()
         if self._load_error is not None:
             raise self._load_error
-        assert self._engine is not None
-        return self._engine.info
+        assert self._info is not None
+        return self._info
 
     def stop(self) -> None:
         self._stopping = True
@@ -140,63 +155,129 @@ class Scheduler:
         self._paused = bool(paused)
         self._inbox.put(("wake",))
 
+    def wake(self) -> None:
+        """Have the model thread look at the clock now (a test that moved a manual clock)."""
+        self._inbox.put(("wake",))
+
     def add_step_observer(self, observer: Callable[[StepReport], None]) -> None:
         self._step_observers.append(observer)
 
     def status(self) -> SchedulerStatus:
-        assert self._engine is not None
+        assert self._info is not None
         return SchedulerStatus(
-            engine=self._engine.info,
+            engine=self._info,
             active_requests=len(self._active),
-            queued_requests=len(self._pending) + self._inbox.qsize(),
+            queued_requests=len(self._pending) + len(self._waiting) + self._inbox.qsize(),
             max_batch=self._max_batch,
             pacing_s=self._pacing_s,
             paused=self._paused,
             tokens_per_s=round(self._rate.per_second(self._clock.monotonic()), 2),
             total_tokens=self._total_tokens,
+            model_state=self._state,
+            idle_unload_s=self._idle_unload_s,
         )
 
     # -- the model thread ----------------------------------------------------------------
     def _run(self) -> None:
         try:
-            self._engine = self._engine_factory()
+            self._load()
         except BaseException as e:  # handed to start()'s caller as a value
             self._load_error = e
             self._ready.set()
             return
         self._ready.set()
-        engine = self._engine
         while not self._stopping:
-            self._drain_inbox(block=self._paused or (not self._active and not self._pending))
+            idle = not self._active and not self._pending
+            self._drain_inbox(block=self._paused or idle, timeout=self._idle_timeout())
+            if self._engine is None:
+                self._load_for_pending()
+                continue
+            if idle and self._unload_due():
+                self._unload()
+                continue
             if self._paused:
                 continue
-            self._admit(engine)
-            if not engine.running():
-                continue
-            started = self._clock.monotonic()
-            try:
-                outputs = engine.step()
-            except Exception as e:  # a failing step ends every running request, not the worker
-                log.exception("decode step failed")
-                self._fail_all(engine, f"generation failed: {e}")
-                continue
-            now = self._clock.monotonic()
-            self._total_tokens += len(outputs)
-            self._rate.add(now, len(outputs))
-            report = StepReport(batch_size=len(outputs), seconds=now - started, tokens=len(outputs))
-            for observer in self._step_observers:
-                observer(report)
-            for output in outputs:
-                self._deliver(engine, output)
-            if self._pacing_s > 0 and engine.running():
-                self._clock.sleep(self._pacing_s)
+            self._step(self._engine)
         for active in list(self._active.values()):
             self._finish(active, "", "cancelled")
-        engine.close()
+        if self._engine is not None:
+            self._engine.close()
 
-    def _drain_inbox(self, block: bool) -> None:
+    def _step(self, engine: Engine) -> None:
+        self._admit(engine)
+        if not engine.running():
+            return
+        started = self._clock.monotonic()
         try:
-            item = self._inbox.get(timeout=0.2) if block else self._inbox.get_nowait()
+            outputs = engine.step()
+        except Exception as e:  # a failing step ends every running request, not the worker
+            log.exception("decode step failed")
+            self._fail_all(engine, f"generation failed: {e}")
+            return
+        now = self._last_busy = self._clock.monotonic()
+        self._total_tokens += len(outputs)
+        self._rate.add(now, len(outputs))
+        report = StepReport(batch_size=len(outputs), seconds=now - started, tokens=len(outputs))
+        for observer in self._step_observers:
+            observer(report)
+        for output in outputs:
+            self._deliver(engine, output)
+        if self._pacing_s > 0 and engine.running():
+            self._clock.sleep(self._pacing_s)
+
+    # -- loading and idle unload ---------------------------------------------------------
+    def _load(self) -> None:
+        self._state = LOADING
+        engine = self._engine_factory()
+        self._engine, self._info = engine, engine.info
+        self._state = READY
+        self._last_busy = self._clock.monotonic()
+
+    def _idle_timeout(self) -> float | None:
+        """How long the idle wait may block: until the unload is due, or for ever."""
+        if not self._idle_unload_s or self._engine is None:
+            return None
+        return max(0.0, self._last_busy + self._idle_unload_s - self._clock.monotonic())
+
+    def _unload_due(self) -> bool:
+        if not self._idle_unload_s or self._engine is None:
+            return False
+        return self._clock.monotonic() - self._last_busy >= self._idle_unload_s
+
+    def _unload(self) -> None:
+        """Free the model: close it, drop our reference, and collect what it held."""
+        engine, self._engine = self._engine, None
+        if engine is not None:
+            try:
+                engine.close()
+            except Exception:
+                log.exception("closing the engine to unload it")
+        del engine
+        gc.collect()
+        self._state = UNLOADED
+        log.info("model unloaded after %.0f idle seconds", self._idle_unload_s)
+
+    def _load_for_pending(self) -> None:
+        """Requests arrived while unloaded: load the model again, then check them."""
+        if not self._waiting:
+            return
+        error: Exception | None = None
+        try:
+            self._load()  # they stay counted as queued while it loads
+        except Exception as e:  # the waiting requests fail; the next one tries again
+            log.exception("reloading the model")
+            self._state, error = UNLOADED, e
+        waiting = list(self._waiting)
+        self._waiting.clear()
+        for request, sink in waiting:
+            if error is not None:
+                _send(sink, _start_failure(request, error))
+            else:
+                self._prepare(request, sink)
+
+    def _drain_inbox(self, block: bool, timeout: float | None = None) -> None:
+        try:
+            item = self._inbox.get(timeout=timeout) if block else self._inbox.get_nowait()
         except queue.Empty:
             return
         while True:
@@ -208,9 +289,17 @@ class Scheduler:
 
     def _handle(self, item: tuple) -> None:
         if item[0] == "submit":
-            self._prepare(item[1], item[2])
+            self._last_busy = self._clock.monotonic()
+            if self._engine is None:  # unloaded: it waits for the reload
+                self._waiting.append((item[1], item[2]))
+            else:
+                self._prepare(item[1], item[2])
         elif item[0] == "cancel":
             request_id = item[1]
+            for entry in list(self._waiting):
+                if entry[0].id == request_id:
+                    self._waiting.remove(entry)
+                    _send(entry[1], TokenEvent(request_id, "", "cancelled"))
             for entry in list(self._pending):
                 if entry.request.id == request_id:
                     self._pending.remove(entry)

@@ -38,6 +38,7 @@ class ServeOptions:
     exit_with_parent: bool = False  # stdin is the parent's pipe: its EOF means the app is gone
     adapter: Path | None = None  # a LoRA adapter folder (fennec tune) for this model
     office: OfficeOptions = OfficeOptions()  # TLS, per-user keys, named hosts
+    idle_unload_minutes: float = 10.0  # free the model after this long without work; 0: never
 
 
 def write_secret_file(path: Path, secret: str) -> None:
@@ -109,7 +110,9 @@ def serve(options: ServeOptions, out: TextIO = sys.stdout, err: TextIO = sys.std
 
             check_adapter(options.adapter, files)
         scheduler = Scheduler(
-            lambda: load_engine(files, choice.engine, options.adapter), max_batch=options.max_batch
+            lambda: load_engine(files, choice.engine, options.adapter),
+            max_batch=options.max_batch,
+            idle_unload_s=max(0.0, options.idle_unload_minutes) * 60,
         )
         info = scheduler.start()
     except FennecError as e:
