@@ -15,6 +15,7 @@ from inference.openai_schema import (
     MODEL_ALIASES,
     ROLES,
 )
+from inference.reasoning_switch import EFFORTS
 
 ERROR_SCHEMA = {
     "type": "object",
@@ -52,6 +53,8 @@ MESSAGE_SCHEMA = {
             ]
         },
         "name": {"type": "string"},
+        # An earlier answer's reasoning, as a client got it; accepted, never shown to the model.
+        "reasoning_content": {"type": ["string", "null"]},
     },
 }
 
@@ -108,6 +111,13 @@ CHAT_REQUEST_SCHEMA = {
             "properties": {"include_usage": {"type": "boolean"}},
         },
         "user": {"type": "string"},
+        "think": {"type": ["boolean", "null"], "description": "reasoning on or off"},
+        "chat_template_kwargs": {
+            "type": ["object", "null"],
+            "properties": {"enable_thinking": {"type": ["boolean", "null"]}},
+            "additionalProperties": False,
+        },
+        "reasoning_effort": {"type": ["string", "null"], "enum": [*EFFORTS, None]},
     },
 }
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 
 from fastapi.responses import JSONResponse, Response, StreamingResponse
@@ -17,7 +17,8 @@ from starlette.types import Receive
 from inference.event_relay import COALESCE_S, EventRelay
 from inference.http_errors import error_response
 from inference.openai_replies import chunk, completion, event_error
-from inference.requests import TokenEvent
+from inference.reasoning_split import ReasoningSplitter, Split
+from inference.requests import ChatRequest, TokenEvent
 from inference.scheduler import Scheduler
 
 
@@ -30,6 +31,12 @@ class Reply:
     completion_id: str  # "chatcmpl-…"
     model: str
     events: EventRelay
+    # Read after the request's first event: by then the engine has said whether the
+    # prompt opened a reasoning block (ChatRequest.opens_in_reasoning).
+    request: ChatRequest | None = None
+
+    def splitter(self) -> ReasoningSplitter:
+        return ReasoningSplitter(self.request is not None and self.request.opens_in_reasoning)
 
 
 async def wait_for_disconnect(receive: Receive) -> None:
@@ -64,7 +71,12 @@ async def collect(reply: Reply, receive: Receive) -> JSONResponse:
                     status, body = event_error(event)
                     return JSONResponse(body, status_code=status)
                 if event.finish_reason is not None:
-                    body = completion(reply.completion_id, reply.model, "".join(parts), event)
+                    splitter = reply.splitter()
+                    split = splitter.feed("".join(parts)) + splitter.finish()
+                    reasoning = split.reasoning if splitter.saw_reasoning else None
+                    body = completion(
+                        reply.completion_id, reply.model, split.content, event, reasoning
+                    )
                     return JSONResponse(body)
     finally:
         hangup.cancel()
@@ -103,6 +115,16 @@ async def _sse(
     rid, model = reply.completion_id, reply.model
     finished = False
     batch: list[TokenEvent] | None = first
+    splitter = reply.splitter()
+
+    def deltas(split: Split) -> Iterator[str]:
+        # Reasoning and answer in chunks of their own: vLLM's and DeepSeek's clients read
+        # `reasoning_content` beside `content`; a client that knows neither sees the answer.
+        if split.reasoning:
+            yield _sse_line(chunk(rid, model, {"reasoning_content": split.reasoning}))
+        if split.content:
+            yield _sse_line(chunk(rid, model, {"content": split.content}))
+
     try:
         yield _sse_line(chunk(rid, model, {"role": "assistant", "content": ""}))
         while not finished:
@@ -110,18 +132,18 @@ async def _sse(
                 batch = await _next_events(reply, hangup)
                 if batch is None:
                     return  # the client hung up: the finally below frees the slot
-            text = "".join(e.text for e in batch)
+            split = splitter.feed("".join(e.text for e in batch))
             last = batch[-1]
             batch = None
+            if last.finish_reason is not None:
+                split += splitter.finish()
+            for line in deltas(split):
+                yield line
             if last.finish_reason == "error":
                 finished = True
-                if text:
-                    yield _sse_line(chunk(rid, model, {"content": text}))
                 _, body = event_error(last)
                 yield _sse_line(body)
                 break
-            if text:
-                yield _sse_line(chunk(rid, model, {"content": text}))
             if last.finish_reason is not None:
                 finished = True
                 yield _sse_line(chunk(rid, model, {}, last.finish_reason))

@@ -18,11 +18,15 @@ class ClientError(FennecError):
 
 @dataclass(frozen=True)
 class Delta:
-    """One piece of a streamed answer; the last one carries finish_reason and usage."""
+    """One piece of a streamed answer; the last one carries finish_reason and usage.
+
+    `reasoning`: the model's reasoning (the server's `delta.reasoning_content`), apart from
+    the answer in `text`; a piece carries one or the other, or neither."""
 
     text: str
     finish_reason: str | None = None
     usage: dict | None = None
+    reasoning: str = ""
 
 
 class ChatClient:
@@ -83,9 +87,11 @@ class ChatClient:
                         continue
                     choice = event["choices"][0]
                     finish = choice.get("finish_reason")
-                    text = choice.get("delta", {}).get("content") or ""
-                    if text or finish:
-                        yield Delta(text, finish)
+                    delta = choice.get("delta") or {}
+                    text = delta.get("content") or ""
+                    reasoning = delta.get("reasoning_content") or ""
+                    if text or reasoning or finish:
+                        yield Delta(text, finish, reasoning=reasoning)
                 # No [DONE]: the server went away between two chunks (killed, crashed).
                 raise ClientError("the connection closed before the answer was complete")
         except httpx.HTTPError as e:

@@ -32,6 +32,7 @@ from inference.prompt_checks import (
     check_prompt_fits,
     template_refusals_are_request_errors,
 )
+from inference.reasoning_split import prompt_opens_reasoning
 from inference.requests import ChatRequest
 
 log = logging.getLogger(__name__)
@@ -121,9 +122,10 @@ class LlamaCppEngine:
     def _piece(self, token: int) -> str:
         return self._llm.detokenize([token], special=True).decode("utf-8", errors="replace")
 
-    def encode_chat(self, messages: list[dict]) -> list[int]:
-        """The chat rendered with the GGUF's own template, as token ids."""
-        return self._tokenize(self._formatter(messages=messages).prompt)
+    def encode_chat(self, messages: list[dict], template_kwargs: dict | None = None) -> list[int]:
+        """The chat rendered with the GGUF's own template, as token ids; `template_kwargs`:
+        its extra variables (enable_thinking, …)."""
+        return self._tokenize(self._formatter(messages=messages, **(template_kwargs or {})).prompt)
 
     def _tokenize(self, prompt: str) -> list[int]:
         # Specials in the template (<|im_start|> …) must become their control tokens.
@@ -131,7 +133,8 @@ class LlamaCppEngine:
 
     def prepare(self, request: ChatRequest) -> list[int]:
         with template_refusals_are_request_errors():
-            text = self._formatter(messages=request.messages).prompt
+            text = self._formatter(messages=request.messages, **request.template_kwargs).prompt
+        request.opens_in_reasoning = prompt_opens_reasoning(text)
         # llama.cpp splits text at special tokens in time quadratic in their number (16 s for
         # 30,000 short messages). Each end-of-turn marker is one token, so counting them
         # first refuses such a chat at once; one that passes has too few for that to matter.

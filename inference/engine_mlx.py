@@ -21,6 +21,7 @@ from inference.prompt_checks import (
     check_prompt_fits,
     template_refusals_are_request_errors,
 )
+from inference.reasoning_split import REASONING_TAIL_TOKENS, prompt_opens_reasoning
 from inference.requests import ChatRequest
 
 log = logging.getLogger(__name__)
@@ -118,13 +119,20 @@ class MlxEngine:
     def model(self) -> Any:
         return self._model
 
-    def encode_chat(self, messages: list[dict]) -> list[int]:
-        """The chat rendered with the model's own template, as token ids."""
-        return list(self._tokenizer.apply_chat_template(messages, add_generation_prompt=True))
+    def encode_chat(self, messages: list[dict], template_kwargs: dict | None = None) -> list[int]:
+        """The chat rendered with the model's own template, as token ids; `template_kwargs`:
+        its extra variables (enable_thinking, …)."""
+        return list(
+            self._tokenizer.apply_chat_template(
+                messages, add_generation_prompt=True, **(template_kwargs or {})
+            )
+        )
 
     def prepare(self, request: ChatRequest) -> list[int]:
         with template_refusals_are_request_errors():
-            prompt = self.encode_chat(request.messages)
+            prompt = self.encode_chat(request.messages, request.template_kwargs)
+        tail = self._tokenizer.decode(prompt[-REASONING_TAIL_TOKENS:])
+        request.opens_in_reasoning = prompt_opens_reasoning(tail)
         check_prompt_fits(len(prompt), self.info.context_length)
         check_logit_bias(request.params.logit_bias, self._vocab)
         return prompt

@@ -60,7 +60,28 @@ def gguf_tensor_name(name: str, moe: str) -> str:
     raise KeyError(f"no GGUF name for weight {name!r}")
 
 
-def write_gguf(path: Path, arch: str, config: dict, weights: dict, tokenizer: Tokenizer) -> None:
+def _token_types(gguf, tokens: list[str], tokenizer: Tokenizer) -> list:
+    """Control for specials; user-defined for added plain tokens (`<think>`), which llama.cpp
+    then matches whole in a prompt, as the Hugging Face tokenizer does."""
+    added = {a.content for a in tokenizer.get_added_tokens_decoder().values()}
+    return [
+        gguf.TokenType.CONTROL
+        if t in SPECIAL_TOKENS
+        else gguf.TokenType.USER_DEFINED
+        if t in added
+        else gguf.TokenType.NORMAL
+        for t in tokens
+    ]
+
+
+def write_gguf(
+    path: Path,
+    arch: str,
+    config: dict,
+    weights: dict,
+    tokenizer: Tokenizer,
+    chat_template: str = CHAT_TEMPLATE,
+) -> None:
     """Write `weights` (float32 numpy, mlx-lm names) and `tokenizer` to a GGUF file at `path`."""
     import gguf
 
@@ -93,14 +114,12 @@ def write_gguf(path: Path, arch: str, config: dict, weights: dict, tokenizer: To
     writer.add_tokenizer_model("gpt2")
     writer.add_tokenizer_pre("gpt-2")
     writer.add_token_list(tokens)
-    writer.add_token_types(
-        [gguf.TokenType.CONTROL if t in SPECIAL_TOKENS else gguf.TokenType.NORMAL for t in tokens]
-    )
+    writer.add_token_types(_token_types(gguf, tokens, tokenizer))
     writer.add_token_merges(merges)
     writer.add_bos_token_id(vocab[BOS_TOKEN])
     writer.add_eos_token_id(vocab[EOS_TOKEN])
     writer.add_add_bos_token(False)
-    writer.add_chat_template(CHAT_TEMPLATE)
+    writer.add_chat_template(chat_template)
 
     for name, array in weights.items():
         if gguf_arch == "llama" and name.endswith(("q_proj.weight", "k_proj.weight")):

@@ -45,7 +45,13 @@ def usage(event: TokenEvent) -> dict:
     }
 
 
-def completion(request_id: str, model: str, text: str, last: TokenEvent) -> dict:
+def completion(
+    request_id: str, model: str, text: str, last: TokenEvent, reasoning: str | None = None
+) -> dict:
+    """A whole answer; `reasoning`: the model's reasoning, apart (None: it had none)."""
+    message = {"role": "assistant", "content": text}
+    if reasoning is not None:
+        message["reasoning_content"] = reasoning
     return {
         "id": request_id,
         "object": "chat.completion",
@@ -54,7 +60,7 @@ def completion(request_id: str, model: str, text: str, last: TokenEvent) -> dict
         "choices": [
             {
                 "index": 0,
-                "message": {"role": "assistant", "content": text},
+                "message": message,
                 "finish_reason": last.finish_reason,
             }
         ],

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from inference.errors import RequestError
+from inference.reasoning_split import answer_without_reasoning
+from inference.reasoning_switch import template_kwargs
 from inference.requests import ChatRequest, SamplingParams
 
 ROLES = {"system", "developer", "user", "assistant", "tool"}
@@ -37,7 +39,6 @@ UNSUPPORTED: dict[str, tuple[Any, ...]] = {
     "modalities": (None, ["text"]),
     "prediction": (None,),
     "web_search_options": (None,),
-    "reasoning_effort": (None,),
     "best_of": (None, 1),
     "echo": (None, False),
     "suffix": (None,),
@@ -126,7 +127,16 @@ def parse_messages(raw: Any) -> list[dict]:
                 param=f"messages[{i}].role",
             )
         role = "system" if role == "developer" else role
-        messages.append({"role": role, "content": _content_text(m.get("content"), i)})
+        content = _content_text(m.get("content"), i)
+        reasoning = m.get("reasoning_content")
+        if reasoning is not None and not isinstance(reasoning, str):
+            param = f"messages[{i}].reasoning_content"
+            raise RequestError(f"{param} must be a string", param=param)
+        if role == "assistant":
+            # Reasoning a client sends back (in its own field, or left at the head of the
+            # content) is never shown to the model again, as the reasoning templates say.
+            content = answer_without_reasoning(content)
+        messages.append({"role": role, "content": content})
     return messages
 
 
@@ -224,4 +234,5 @@ def parse_chat(body: Any, served_model: str) -> ParsedChat:
         max_tokens=int(max_tokens or DEFAULT_MAX_TOKENS),
         stop=_stops(body),
     )
-    return ParsedChat(ChatRequest(messages, params), stream, include_usage)
+    request = ChatRequest(messages, params, template_kwargs=template_kwargs(body))
+    return ParsedChat(request, stream, include_usage)

@@ -33,6 +33,12 @@ class ChatRequest:
     messages: list[dict]
     params: SamplingParams = field(default_factory=SamplingParams)
     id: int = field(default_factory=lambda: next(_ids))
+    # Variables for the chat template beyond the messages, e.g. {"enable_thinking": False}.
+    template_kwargs: dict = field(default_factory=dict)
+    # Set by the engine's `prepare` (before the request's first event, which the HTTP layer
+    # waits for): the rendered prompt ends inside an open `<think>`, so the answer starts
+    # as reasoning.
+    opens_in_reasoning: bool = False
 
 
 @dataclass(frozen=True)

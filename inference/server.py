@@ -132,7 +132,7 @@ def create_app(
         events = EventRelay(asyncio.get_running_loop())
         scheduler.submit(parsed.request, events.push)
         rid = f"chatcmpl-{parsed.request.id}"
-        reply = Reply(scheduler, parsed.request.id, rid, model_id, events)
+        reply = Reply(scheduler, parsed.request.id, rid, model_id, events, parsed.request)
         if parsed.stream:
             return await chat_replies.stream(reply, request.receive, parsed.include_usage)
         return await chat_replies.collect(reply, request.receive)
