@@ -58,6 +58,13 @@ def _add_serve(sub) -> None:
         help="free the model's memory after this many idle minutes (0: never); "
         "the next request loads it again",
     )
+    p.add_argument(
+        "--context",
+        type=int,
+        default=0,
+        help="tokens of conversation the model holds (0: its trained length, capped by "
+        "free memory); longer chats are refused, or truncated when they ask for it",
+    )
 
 
 def _add_chat(sub) -> None:
@@ -180,6 +187,13 @@ def _adapter_path(name: str | None) -> Path | None:
         raise SystemExit(2) from None
 
 
+def _memory_options(args: argparse.Namespace):
+    """`fennec serve`'s context, KV precision and prompt-cache flags."""
+    from inference.memory_check import MemoryOptions
+
+    return MemoryOptions(context=max(0, args.context))
+
+
 def _dispatch(argv: list[str] | None) -> int:
     args = build_parser().parse_args(argv)
     if args.command == "serve":
@@ -202,6 +216,7 @@ def _dispatch(argv: list[str] | None) -> int:
                 adapter=_adapter_path(args.adapter),
                 office=office_options(args),
                 idle_unload_minutes=args.idle_unload_minutes,
+                memory=_memory_options(args),
             )
         )
     if args.command == "chat":

@@ -102,6 +102,16 @@ SCHEMA: tuple[Setting, ...] = (
         maximum=1440,
     ),
     Setting(
+        "context_tokens",
+        "Context (tokens)",
+        int,
+        0,
+        "How much of a conversation the model sees. 0: the model's trained length, capped by "
+        "free memory. Longer chats leave their oldest messages out",
+        minimum=0,
+        maximum=1_048_576,
+    ),
+    Setting(
         "history_path",
         "History database",
         str,

@@ -118,6 +118,12 @@ CHAT_REQUEST_SCHEMA = {
             "additionalProperties": False,
         },
         "reasoning_effort": {"type": ["string", "null"], "enum": [*EFFORTS, None]},
+        "truncation": {
+            "type": ["string", "null"],
+            "enum": ["disabled", "auto", None],
+            "description": "auto: drop the oldest turns that do not fit the context "
+            "(usage.fennec.truncated_messages says how many) instead of a 400",
+        },
     },
 }
 

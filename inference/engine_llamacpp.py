@@ -17,6 +17,7 @@ import secrets
 from dataclasses import dataclass, field
 from typing import Any
 
+from inference.context_fit import fit_prompt
 from inference.engine import Admission, EngineInfo, StepOutput
 from inference.errors import ModelError
 from inference.llamacpp_batch import (
@@ -131,6 +132,10 @@ class LlamaCppEngine:
         # Specials in the template (<|im_start|> …) must become their control tokens.
         return self._llm.tokenize(prompt.encode("utf-8"), add_bos=False, special=True)
 
+    def _encoder(self, request: ChatRequest):
+        """How this request's chat (or a truncated part of it) becomes tokens."""
+        return lambda messages: self.encode_chat(messages, request.template_kwargs)
+
     def prepare(self, request: ChatRequest) -> list[int]:
         with template_refusals_are_request_errors():
             text = self._formatter(messages=request.messages, **request.template_kwargs).prompt
@@ -138,10 +143,11 @@ class LlamaCppEngine:
         # llama.cpp splits text at special tokens in time quadratic in their number (16 s for
         # 30,000 short messages). Each end-of-turn marker is one token, so counting them
         # first refuses such a chat at once; one that passes has too few for that to matter.
-        if self._eos_text:
+        if self._eos_text and request.truncation != "auto":
             check_prompt_fits(text.count(self._eos_text), self.info.context_length, at_least=True)
         prompt = self._tokenize(text)
-        check_prompt_fits(len(prompt), self.info.context_length)
+        with template_refusals_are_request_errors():
+            prompt = fit_prompt(request, prompt, self._encoder(request), self.info.context_length)
         check_logit_bias(request.params.logit_bias, self._n_vocab)
         return prompt
 

@@ -14,11 +14,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from inference.context_fit import fit_prompt
 from inference.engine import Admission, EngineInfo, StepOutput
 from inference.errors import ModelError
 from inference.prompt_checks import (
     check_logit_bias,
-    check_prompt_fits,
     template_refusals_are_request_errors,
 )
 from inference.reasoning_split import REASONING_TAIL_TOKENS, prompt_opens_reasoning
@@ -63,7 +63,13 @@ def context_length(model_path: str) -> int:
 class MlxEngine:
     """Serves one MLX model; only the scheduler's thread may call it."""
 
-    def __init__(self, model_path: str, model_id: str, adapter_path: str | None = None) -> None:
+    def __init__(
+        self,
+        model_path: str,
+        model_id: str,
+        adapter_path: str | None = None,
+        context: int = 0,  # tokens the model holds; 0: its trained length
+    ) -> None:
         from inference.mlx_device import detect_device, use_kernel_cache
 
         use_kernel_cache()  # before MLX compiles its first kernel
@@ -97,7 +103,7 @@ class MlxEngine:
             model=model_id,
             batching="continuous",
             max_batch=64,
-            context_length=context_length(model_path),
+            context_length=context or context_length(model_path),
         )
 
     def _new_generator(self) -> Any:
@@ -128,12 +134,17 @@ class MlxEngine:
             )
         )
 
+    def _encoder(self, request: ChatRequest):
+        """How this request's chat (or a truncated part of it) becomes tokens."""
+        return lambda messages: self.encode_chat(messages, request.template_kwargs)
+
     def prepare(self, request: ChatRequest) -> list[int]:
         with template_refusals_are_request_errors():
             prompt = self.encode_chat(request.messages, request.template_kwargs)
         tail = self._tokenizer.decode(prompt[-REASONING_TAIL_TOKENS:])
         request.opens_in_reasoning = prompt_opens_reasoning(tail)
-        check_prompt_fits(len(prompt), self.info.context_length)
+        with template_refusals_are_request_errors():
+            prompt = fit_prompt(request, prompt, self._encoder(request), self.info.context_length)
         check_logit_bias(request.params.logit_bias, self._vocab)
         return prompt
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from inference.errors import ModelError
+from inference.memory_check import MemoryOptions, check_memory
 
 ENGINES = ("auto", "mlx", "llamacpp")
 _HF_ID = re.compile(r"^[A-Za-z0-9][\w.\-]*/[\w.\-]+$")
@@ -264,26 +265,36 @@ def _repo_hints(files: ModelFiles) -> list[str]:
     return hints
 
 
-def load_engine(files: ModelFiles, engine: str, adapter: Path | None = None):
+def load_engine(
+    files: ModelFiles,
+    engine: str,
+    adapter: Path | None = None,
+    memory: MemoryOptions | None = None,
+):
     """Construct the chosen engine (call on the model thread), with a LoRA adapter folder
-    (`fennec tune`) when given: checked against this base model first."""
+    (`fennec tune`) when given: checked against this base model first. `memory`: the context,
+    KV precision and prompt-cache files (defaults: automatic context, 16-bit, none)."""
     if adapter is not None:
         from inference.adapter_meta import check_adapter
 
         check_adapter(adapter, files)
-    from inference.memory_check import check_memory
-
-    check_memory(files.mlx_dir if engine == "mlx" else files.gguf_file)  # before any load
+    memory = memory or MemoryOptions()
     if engine == "mlx":
+        need = check_memory(files.mlx_dir, context=memory.context, kv_bits=memory.kv_bits)
         from inference.engine_mlx import MlxEngine
 
         adapter_path = None if adapter is None else str(adapter)
-        return MlxEngine(str(files.mlx_dir), files.model_id, adapter_path=adapter_path)
-    from inference.engine_llamacpp import LlamaCppEngine
+        return MlxEngine(
+            str(files.mlx_dir), files.model_id, adapter_path=adapter_path, context=need.context
+        )
+    from inference.engine_llamacpp import KV_CONTEXTS, LlamaCppEngine
 
+    need = check_memory(
+        files.gguf_file, context=memory.context, kv_bits=memory.kv_bits, copies=KV_CONTEXTS
+    )
     lora = None
     if adapter is not None:  # llama.cpp reads the adapter's GGUF copy, made on first use
         from inference.adapter_llamacpp import gguf_lora_for
 
         lora = str(gguf_lora_for(adapter, files.gguf_file))
-    return LlamaCppEngine(str(files.gguf_file), files.model_id, lora_path=lora)
+    return LlamaCppEngine(str(files.gguf_file), files.model_id, n_ctx=need.context, lora_path=lora)

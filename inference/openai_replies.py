@@ -42,6 +42,8 @@ def usage(event: TokenEvent) -> dict:
         "completion_tokens": event.completion_tokens,
         "total_tokens": event.prompt_tokens + event.completion_tokens,
         "prompt_tokens_details": {"cached_tokens": event.cached_tokens},
+        # Fennec's extension: oldest messages left out to fit the context ("truncation": "auto").
+        "fennec": {"truncated_messages": event.truncated_messages},
     }
 
 

@@ -157,6 +157,21 @@ def check_model(body: dict, served: str) -> None:
     )
 
 
+TRUNCATION_MODES = ("disabled", "auto")
+
+
+def _truncation(body: dict) -> str:
+    """OpenAI's Responses API field: "auto" drops the oldest turns that do not fit."""
+    value = body.get("truncation", "disabled")
+    if value is None:
+        return "disabled"
+    if value not in TRUNCATION_MODES:
+        raise RequestError(
+            f"'truncation' must be one of {', '.join(TRUNCATION_MODES)}", param="truncation"
+        )
+    return value
+
+
 def _refuse_unsupported(body: dict) -> None:
     for name, harmless in UNSUPPORTED.items():
         value = body.get(name)
@@ -235,4 +250,5 @@ def parse_chat(body: Any, served_model: str) -> ParsedChat:
         stop=_stops(body),
     )
     request = ChatRequest(messages, params, template_kwargs=template_kwargs(body))
+    request.truncation = _truncation(body)
     return ParsedChat(request, stream, include_usage)

@@ -33,6 +33,9 @@ class ChatRequest:
     messages: list[dict]
     params: SamplingParams = field(default_factory=SamplingParams)
     id: int = field(default_factory=lambda: next(_ids))
+    # "auto": drop the oldest turns that do not fit the context (else refuse with a 400).
+    truncation: str = "disabled"
+    truncated_messages: int = 0  # set by the engine's `prepare`: how many it dropped
     # Variables for the chat template beyond the messages, e.g. {"enable_thinking": False}.
     template_kwargs: dict = field(default_factory=dict)
     # Set by the engine's `prepare` (before the request's first event, which the HTTP layer
@@ -60,3 +63,4 @@ class TokenEvent:
     error_is_request: bool = False  # the request itself was at fault (HTTP 400, not 500)
     error_param: str | None = None  # which request field was at fault, OpenAI's `param`
     error_code: str | None = None  # OpenAI's `code`, e.g. "context_length_exceeded"
+    truncated_messages: int = 0  # oldest messages the model did not see ("truncation": "auto")

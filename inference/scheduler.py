@@ -373,6 +373,7 @@ class Scheduler:
             completion_tokens=a.completion_tokens,
             cached_tokens=a.cached_tokens,
             error=error,
+            truncated_messages=a.request.truncated_messages,
         )
 
     def _fail_all(self, engine: Engine, message: str) -> None:

@@ -15,6 +15,7 @@ from inference.api_keys import ApiKeyStore
 from inference.drain import draining_server
 from inference.errors import FennecError
 from inference.key_gate import KeyGate, RateLimiter
+from inference.memory_check import MemoryOptions
 from inference.model_source import load_engine, pick_engine, resolve
 from inference.office import OfficeError, OfficeOptions, tls_config
 from inference.parent_watch import exit_soon, watch_parent
@@ -39,6 +40,7 @@ class ServeOptions:
     adapter: Path | None = None  # a LoRA adapter folder (fennec tune) for this model
     office: OfficeOptions = OfficeOptions()  # TLS, per-user keys, named hosts
     idle_unload_minutes: float = 10.0  # free the model after this long without work; 0: never
+    memory: MemoryOptions = MemoryOptions()  # context, KV precision, prompt-cache files
 
 
 def write_secret_file(path: Path, secret: str) -> None:
@@ -110,7 +112,7 @@ def serve(options: ServeOptions, out: TextIO = sys.stdout, err: TextIO = sys.std
 
             check_adapter(options.adapter, files)
         scheduler = Scheduler(
-            lambda: load_engine(files, choice.engine, options.adapter),
+            lambda: load_engine(files, choice.engine, options.adapter, options.memory),
             max_batch=options.max_batch,
             idle_unload_s=max(0.0, options.idle_unload_minutes) * 60,
         )

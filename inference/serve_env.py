@@ -11,6 +11,7 @@
 | FENNEC_THERMAL_SIM | --thermal-sim |
 | FENNEC_TOKEN_FILE | --token-file |
 | FENNEC_IDLE_UNLOAD_MINUTES | --idle-unload-minutes (0: never) |
+| FENNEC_CONTEXT | --context (tokens; 0: automatic) |
 | FENNEC_TLS_CERT, FENNEC_TLS_KEY | --tls-cert, --tls-key (office mode) |
 | FENNEC_API_KEYS | --api-keys FILE (office mode's per-user keys) |
 | FENNEC_TOKEN | the bearer token itself (a Kubernetes Secret); never printed |
@@ -42,6 +43,7 @@ FLAG_VARIABLES = {
     "FENNEC_THERMAL_SIM": ("thermal_sim", str),
     "FENNEC_TOKEN_FILE": ("token_file", Path),
     "FENNEC_IDLE_UNLOAD_MINUTES": ("idle_unload_minutes", float),
+    "FENNEC_CONTEXT": ("context", int),
     "FENNEC_TLS_CERT": ("tls_cert", Path),
     "FENNEC_TLS_KEY": ("tls_key", Path),
     "FENNEC_API_KEYS": ("api_keys", Path),
