@@ -50,6 +50,17 @@ KV_CONTEXTS = 2
 HOLDER_CTX = 256
 
 
+def kv_cache_types(kv_bits: int) -> dict:
+    """Llama's settings for a KV precision. The batching context copies them. llama.cpp can
+    quantise the V cache only with flash attention, so 8/4-bit turns it on."""
+    import llama_cpp
+
+    if kv_bits == 16:
+        return {}
+    kind = {8: llama_cpp.GGML_TYPE_Q8_0, 4: llama_cpp.GGML_TYPE_Q4_0}[kv_bits]
+    return {"type_k": kind, "type_v": kind, "flash_attn": True}
+
+
 def engine_threads() -> int:
     """CPU threads llama.cpp computes with: every core (the bench's raw reference uses it too)."""
     return max(1, os.cpu_count() or 2)
@@ -74,7 +85,12 @@ class LlamaCppEngine:
     """Serves one GGUF model; only the scheduler's thread may call it."""
 
     def __init__(
-        self, model_file: str, model_id: str, n_ctx: int = 4096, lora_path: str | None = None
+        self,
+        model_file: str,
+        model_id: str,
+        n_ctx: int = 4096,
+        lora_path: str | None = None,
+        kv_bits: int = 16,  # 8 or 4: q8_0 / q4_0 keys and values
     ) -> None:
         import llama_cpp
         from llama_cpp.llama_chat_format import Jinja2ChatFormatter
@@ -88,6 +104,7 @@ class LlamaCppEngine:
                 n_batch=N_BATCH,
                 verbose=False,
                 lora_path=lora_path,
+                **kv_cache_types(kv_bits),
             )
         except (ValueError, RuntimeError) as e:
             raise ModelError(f"llama.cpp cannot load {model_file}: {e}") from None

@@ -17,6 +17,7 @@ from typing import Any
 from inference.context_fit import fit_prompt
 from inference.engine import Admission, EngineInfo, StepOutput
 from inference.errors import ModelError
+from inference.kv_memory import kv_group_size, model_kv_shape
 from inference.prompt_checks import (
     check_logit_bias,
     template_refusals_are_request_errors,
@@ -69,6 +70,7 @@ class MlxEngine:
         model_id: str,
         adapter_path: str | None = None,
         context: int = 0,  # tokens the model holds; 0: its trained length
+        kv_bits: int = 16,  # 8 or 4: mlx-lm's quantised KV cache
     ) -> None:
         from inference.mlx_device import detect_device, use_kernel_cache
 
@@ -95,16 +97,33 @@ class MlxEngine:
         self._by_uid: dict[int, int] = {}  # BatchGenerator uid → request id
         self._single: _Sequence | None = None  # the lone sequence on the single-stream path
         self._carried: list[StepOutput] = []  # tokens a sequence brought into the batch
+        self._kv_bits = kv_bits
+        self._kv_group = kv_group_size(model_kv_shape(Path(model_path)).head_dim, kv_bits)
         args = getattr(self._model, "args", None)
         self._vocab = int(getattr(args, "vocab_size", 0) or len(self._tokenizer.vocab))
         self.info = EngineInfo(
             name="mlx",
             device="gpu" if gpu else "cpu",
             model=model_id,
-            batching="continuous",
-            max_batch=64,
+            # mlx-lm's BatchGenerator has no quantised cache: 8/4-bit KV runs one at a time.
+            batching="continuous" if kv_bits == 16 else "sequential",
+            max_batch=64 if kv_bits == 16 else 1,
             context_length=context or context_length(model_path),
         )
+
+    def new_cache(self) -> list[Any]:
+        """An empty KV cache for one sequence, quantised as the engine was asked."""
+        from mlx_lm.models.cache import make_prompt_cache
+
+        cache = make_prompt_cache(self._model)
+        if self._kv_bits == 16:
+            return cache
+        return [
+            c.to_quantized(group_size=self._kv_group, bits=self._kv_bits)
+            if hasattr(c, "to_quantized")
+            else c
+            for c in cache
+        ]
 
     def _new_generator(self) -> Any:
         from mlx_lm.generate import BatchGenerator
@@ -175,14 +194,12 @@ class MlxEngine:
             max(1, min(request.params.max_tokens, room)),
         )
         if not self._sequences:  # alone: the single-stream path
-            from mlx_lm.models.cache import make_prompt_cache
-
             from inference.mlx_single_stream import SingleStream
 
             seq.single = SingleStream(
                 self._model,
                 self._stream,
-                cache if cache is not None else make_prompt_cache(self._model),
+                cache if cache is not None else self.new_cache(),
                 prompt[:cached],
                 sampling.sampler(),
                 seq.processors,

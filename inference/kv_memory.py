@@ -43,6 +43,20 @@ def check_kv_bits(bits: int) -> int:
     return bits
 
 
+def kv_group_size(head_dim: int, kv_bits: int) -> int:
+    """The quantisation group for a head of `head_dim` (mlx-lm's 64 where it divides, else 32;
+    llama.cpp's q8_0/q4_0 blocks are 32); ValueError for a head neither divides."""
+    if kv_bits == 16:
+        return 0
+    for group in (64, 32):
+        if head_dim % group == 0:
+            return group
+    raise ValueError(
+        f"this model's attention heads ({head_dim} values) cannot hold a {kv_bits}-bit KV "
+        "cache (it needs a multiple of 32): use 16-bit KV"
+    )
+
+
 def shape_from_config(config: dict) -> KvShape:
     """The KV shape of a Hugging Face style config.json (a nested text_config included)."""
     section = config.get("text_config") or config

@@ -279,13 +279,18 @@ def load_engine(
 
         check_adapter(adapter, files)
     memory = memory or MemoryOptions()
+    _check_kv_precision(files.mlx_dir if engine == "mlx" else files.gguf_file, memory.kv_bits)
     if engine == "mlx":
         need = check_memory(files.mlx_dir, context=memory.context, kv_bits=memory.kv_bits)
         from inference.engine_mlx import MlxEngine
 
         adapter_path = None if adapter is None else str(adapter)
         return MlxEngine(
-            str(files.mlx_dir), files.model_id, adapter_path=adapter_path, context=need.context
+            str(files.mlx_dir),
+            files.model_id,
+            adapter_path=adapter_path,
+            context=need.context,
+            kv_bits=memory.kv_bits,
         )
     from inference.engine_llamacpp import KV_CONTEXTS, LlamaCppEngine
 
@@ -297,4 +302,22 @@ def load_engine(
         from inference.adapter_llamacpp import gguf_lora_for
 
         lora = str(gguf_lora_for(adapter, files.gguf_file))
-    return LlamaCppEngine(str(files.gguf_file), files.model_id, n_ctx=need.context, lora_path=lora)
+    return LlamaCppEngine(
+        str(files.gguf_file),
+        files.model_id,
+        n_ctx=need.context,
+        lora_path=lora,
+        kv_bits=memory.kv_bits,
+    )
+
+
+def _check_kv_precision(path: Path, kv_bits: int) -> None:
+    """A KV precision the model's heads cannot hold is refused before loading, by name."""
+    from inference.kv_memory import check_kv_bits, kv_group_size, model_kv_shape
+
+    try:
+        check_kv_bits(kv_bits)
+        if kv_bits != 16:
+            kv_group_size(model_kv_shape(path).head_dim, kv_bits)
+    except ValueError as e:
+        raise ModelError(str(e)) from None

@@ -153,7 +153,10 @@ def serve(options: ServeOptions, out: TextIO = sys.stdout, err: TextIO = sys.std
         scheduler,
         token,
         extra_hosts=extra,
-        status_extras=[lambda: {"engine_reason": choice.reason, "adapter": adapter_name}]
+        status_extras=[
+            lambda: {"engine_reason": choice.reason, "adapter": adapter_name},
+            kv_status(files, choice.engine, options.memory),
+        ]
         + ([loop.status_extra] if loop else []),
         set_preset=loop.set_preset if loop else None,
     )
@@ -195,6 +198,19 @@ def serve(options: ServeOptions, out: TextIO = sys.stdout, err: TextIO = sys.std
         scheduler.stop()
         sock.close()
     return 0
+
+
+def kv_status(files, engine: str, memory: MemoryOptions):
+    """The status fields of the KV cache: its precision and memory per 1,000 tokens."""
+    from inference.kv_memory import model_kv_shape
+
+    path = files.mlx_dir if engine == "mlx" else files.gguf_file
+    try:
+        per_1k = model_kv_shape(path).bytes_per_1k(memory.kv_bits)
+    except Exception:  # an odd config: the figure is a courtesy, not a reason to fail
+        per_1k = None
+    body = {"kv_bits": memory.kv_bits, "kv_bytes_per_1k_tokens": per_1k}
+    return lambda: body
 
 
 def _thermal_loop(options: ServeOptions, scheduler: Scheduler):

@@ -29,9 +29,7 @@ def _words(messages: list[dict]) -> int:
 
 
 def test_turns_start_at_each_user_message_after_the_system_prompt():
-    system, turns = split_turns(
-        [SYSTEM, {"role": "assistant", "content": "hello"}] + _chat(2)[1:]
-    )
+    system, turns = split_turns([SYSTEM, {"role": "assistant", "content": "hello"}] + _chat(2)[1:])
     assert system == [SYSTEM]
     assert [t[0]["role"] for t in turns] == ["assistant", "user", "user", "user"]
     assert turns[-1] == [{"role": "user", "content": "last question"}]
