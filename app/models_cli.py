@@ -41,9 +41,13 @@ def add_parser(sub) -> None:
         c.add_argument("--quant", help="a quantisation by name, e.g. Q8_0")
         if name == "download":
             c.add_argument("--force", action="store_true", help="skip the memory check")
-    conv = cmds.add_parser("convert", help="a local safetensors folder to MLX 4- or 8-bit")
+    conv = cmds.add_parser(
+        "convert", help="a local safetensors folder to MLX or GGUF (Q4_K_M / Q8_0), 4- or 8-bit"
+    )
     conv.add_argument("src", type=Path, help="a Hugging Face model folder (config, weights)")
-    conv.add_argument("--to", choices=("mlx",), default="mlx", help="GGUF: not yet")
+    conv.add_argument(
+        "--to", choices=("mlx", "gguf"), default="mlx", help="mlx (Apple GPUs) or gguf (llama.cpp)"
+    )
     conv.add_argument("--bits", type=int, choices=(4, 8), default=4)
     conv.add_argument("--out", type=Path, help="default: Fennec's model folder")
 
@@ -67,7 +71,7 @@ def run(args: argparse.Namespace, out=None, err=None) -> int:
         if args.models_command == "list":
             return _list(models, args, out)
         if args.models_command == "convert":
-            return _convert(args, out)
+            return _convert(args, out, err)
         variant = pick_variant(models, args)
         if args.models_command == "download":
             return _download(variant, args.force, out, err)
@@ -123,13 +127,45 @@ def _download(variant: Variant, force: bool, out, err) -> int:
     return 0
 
 
-def _convert(args: argparse.Namespace, out) -> int:
+def _convert(args: argparse.Namespace, out, err) -> int:
     from inference.model_convert import convert_to_mlx
 
     src = args.src.expanduser()
+    if args.to == "gguf":
+        return _convert_gguf(src, args, out, err)
     dest = args.out or model_store.models_dir() / f"{src.resolve().name}-mlx-{args.bits}bit"
     print(f"converting {src} to MLX {args.bits}-bit in {dest} …", file=out, flush=True)
     convert_to_mlx(src, dest, args.bits)
+    print(f"ready: {dest}", file=out)
+    return 0
+
+
+def _convert_gguf(src: Path, args: argparse.Namespace, out, err) -> int:
+    from inference.gguf_convert import (
+        QUANTS,
+        ConvertCancelled,
+        ConvertProgress,
+        convert_to_gguf,
+        gguf_file_name,
+    )
+
+    quant = QUANTS[args.bits][0]
+    dest = args.out or model_store.models_dir() / gguf_file_name(src, args.bits)
+    if dest.is_dir():  # --out named a folder to put it in
+        dest = dest / gguf_file_name(src, args.bits)
+    print(f"converting {src} to GGUF {quant} in {dest} …", file=out, flush=True)
+    bar = _TerminalBar(err)
+
+    def show(p: ConvertProgress) -> None:
+        what = "writing tensors" if p.stage == "writing" else f"quantising to {quant}"
+        bar.show(f"{what}: {p.done} of {p.total}", p.done >= p.total)
+
+    try:
+        convert_to_gguf(src, dest, args.bits, on_progress=show, cancel=threading.Event())
+    except KeyboardInterrupt:  # Ctrl-C: convert_to_gguf has removed its temporary files
+        raise ConvertCancelled("Conversion cancelled; nothing was kept.") from None
+    finally:
+        bar.close()
     print(f"ready: {dest}", file=out)
     return 0
 
@@ -149,6 +185,17 @@ class _TerminalBar:
         self.last = now
         pct = 100 * p.done / max(p.total, 1)
         line = f"{p.file}: {human_size(p.done)} of {human_size(p.total)} ({pct:.0f}%)"
+        self._print(line)
+
+    def show(self, line: str, last: bool = False) -> None:
+        """A line of its own (conversion steps), rate-limited like `update`."""
+        now = time.monotonic()
+        if now - self.last < 0.25 and not last:
+            return
+        self.last = now
+        self._print(line)
+
+    def _print(self, line: str) -> None:
         end = "\r" if self.stream.isatty() else "\n"
         print(line.ljust(78), end=end, file=self.stream, flush=True)
         self.shown = True

@@ -1,6 +1,5 @@
 """Convert a local Hugging Face safetensors folder to MLX 4- or 8-bit with mlx-lm's own
-converter (`mlx_lm.convert`). GGUF conversion (llama.cpp's converter and quantiser) is not
-here yet: issue 10 item 6."""
+converter (`mlx_lm.convert`). GGUF (llama.cpp's quantiser): inference/gguf_convert.py."""
 
 from __future__ import annotations
 
