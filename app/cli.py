@@ -73,6 +73,13 @@ def _add_serve(sub) -> None:
         help="KV cache precision: 8 takes about 53%% of 16-bit's memory, 4 about 28%% "
         "(MLX: one conversation at a time below 16)",
     )
+    p.add_argument(
+        "--prompt-cache-gb",
+        type=float,
+        default=2.0,
+        help="disk space for recent conversations' KV caches, so a chat continued after a "
+        "restart is not prefilled again (least recently used go first; 0: none)",
+    )
 
 
 def _add_chat(sub) -> None:
@@ -198,8 +205,14 @@ def _adapter_path(name: str | None) -> Path | None:
 def _memory_options(args: argparse.Namespace):
     """`fennec serve`'s context, KV precision and prompt-cache flags."""
     from inference.memory_check import MemoryOptions
+    from inference.mlx_device import data_dir
 
-    return MemoryOptions(context=max(0, args.context), kv_bits=args.kv_bits)
+    return MemoryOptions(
+        context=max(0, args.context),
+        kv_bits=args.kv_bits,
+        prompt_cache_dir=data_dir() / "cache" / "prompt-kv",
+        prompt_cache_bytes=int(max(0.0, args.prompt_cache_gb) * 1e9),
+    )
 
 
 def _dispatch(argv: list[str] | None) -> int:

@@ -122,6 +122,16 @@ SCHEMA: tuple[Setting, ...] = (
         choice_labels=("16-bit (full)", "8-bit (about half)", "4-bit (about a quarter)"),
     ),
     Setting(
+        "prompt_cache_gb",
+        "Saved conversations (GB)",
+        float,
+        2.0,
+        "Disk space for recent conversations' memory (KV cache), so continuing one after "
+        "Fennec restarts needs no re-reading; least recently used go first. 0: none",
+        minimum=0.0,
+        maximum=1000.0,
+    ),
+    Setting(
         "history_path",
         "History database",
         str,

@@ -33,6 +33,7 @@ from inference.prompt_checks import (
     check_prompt_fits,
     template_refusals_are_request_errors,
 )
+from inference.prompt_store import PromptStore
 from inference.reasoning_split import prompt_opens_reasoning
 from inference.requests import ChatRequest
 
@@ -91,11 +92,13 @@ class LlamaCppEngine:
         n_ctx: int = 4096,
         lora_path: str | None = None,
         kv_bits: int = 16,  # 8 or 4: q8_0 / q4_0 keys and values
+        prompt_store: PromptStore | None = None,  # conversations' KV saved on disk
     ) -> None:
         import llama_cpp
         from llama_cpp.llama_chat_format import Jinja2ChatFormatter
 
         threads = engine_threads()
+        self._store = prompt_store
         try:
             self._llm = llama_cpp.Llama(
                 model_path=model_file,
@@ -176,6 +179,7 @@ class LlamaCppEngine:
         seed = p.seed if p.seed is not None else secrets.randbits(32)
         sampler = SequenceSampler(p, self._n_vocab, seed)
         seq_id, reused = self._slots.take(prompt)
+        reused = self._saved_sequence(prompt, seq_id, reused)
         self._running[request.id] = _Sequence(
             request, seq_id, list(prompt), len(prompt), reused, sampler
         )
@@ -247,7 +251,45 @@ class LlamaCppEngine:
         seq.sampler.close()
         # The last sampled token is not in the KV yet; what is waits for the next turn.
         self._slots.park(seq.seq_id, seq.tokens[: seq.n_past])
+        if self._store is not None:  # and on disk, for after a restart
+            self._save_sequence(seq.seq_id, seq.tokens[: seq.n_past])
         return StepOutput(seq.request.id, text, token, reason)
+
+    def _save_sequence(self, seq_id: int, tokens: list[int]) -> None:
+        from inference.prompt_files import save_llamacpp_sequence
+
+        assert self._store is not None
+        ctx = self._context.ctx
+        self._store.save(tokens, lambda path: save_llamacpp_sequence(ctx, path, seq_id, tokens))
+
+    def _saved_sequence(self, prompt: list[int], seq_id: int, reused: int) -> int:
+        """A longer prefix saved on disk (by an earlier worker) beats the parked one: loaded
+        into `seq_id`; returns how many prompt tokens its KV now holds."""
+        if self._store is None:
+            return reused
+        from inference.prompt_files import load_llamacpp_sequence
+
+        tried = []
+
+        def load(entry) -> None:
+            tried.append(entry)
+            while True:
+                self._context.forget(seq_id)
+                if load_llamacpp_sequence(self._context.ctx, entry, seq_id):
+                    return
+                if not self._slots.evict_one():  # no room left to make: the file failed
+                    raise ValueError("llama.cpp could not load the state file")
+
+        found = self._store.load(prompt, load, longer_than=reused)
+        if found is None:
+            if tried:  # failed loads left the sequence's cells unknown
+                self._context.forget(seq_id)
+                return 0
+            return reused
+        entry, _ = found
+        reuse = min(entry.common, len(prompt) - 1)  # the last one is fed for its logits
+        self._context.forget(seq_id, reuse)
+        return reuse
 
     def _drop(self, seq: _Sequence) -> None:
         self._running.pop(seq.request.id, None)

@@ -22,6 +22,7 @@ from inference.prompt_checks import (
     check_logit_bias,
     template_refusals_are_request_errors,
 )
+from inference.prompt_store import PromptStore
 from inference.reasoning_split import REASONING_TAIL_TOKENS, prompt_opens_reasoning
 from inference.requests import ChatRequest
 
@@ -71,6 +72,7 @@ class MlxEngine:
         adapter_path: str | None = None,
         context: int = 0,  # tokens the model holds; 0: its trained length
         kv_bits: int = 16,  # 8 or 4: mlx-lm's quantised KV cache
+        prompt_store: PromptStore | None = None,  # conversations' KV saved on disk
     ) -> None:
         from inference.mlx_device import detect_device, use_kernel_cache
 
@@ -98,6 +100,7 @@ class MlxEngine:
         self._single: _Sequence | None = None  # the lone sequence on the single-stream path
         self._carried: list[StepOutput] = []  # tokens a sequence brought into the batch
         self._kv_bits = kv_bits
+        self._store = prompt_store
         self._kv_group = kv_group_size(model_kv_shape(Path(model_path)).head_dim, kv_bits)
         args = getattr(self._model, "args", None)
         self._vocab = int(getattr(args, "vocab_size", 0) or len(self._tokenizer.vocab))
@@ -175,6 +178,7 @@ class MlxEngine:
         if prompt is None:
             prompt = self.prepare(request)
         cache, rest = self._prompt_cache.fetch_nearest_cache("model", prompt)
+        cache, rest = self._saved_cache(prompt, cache, rest)
         if cache is not None and not rest:
             # The whole prompt is cached: re-feed its last token so there are logits to sample.
             if can_trim_prompt_cache(cache):
@@ -287,6 +291,29 @@ class MlxEngine:
     def _keep_cache(self, tokens: list[int], cache: Any) -> None:
         if cache is not None and tokens:
             self._prompt_cache.insert_cache("model", list(tokens), cache)
+            if self._store is not None:  # and on disk, for after a restart
+                from inference.prompt_files import save_mlx_cache
+
+                self._store.save(list(tokens), lambda path: save_mlx_cache(path, cache))
+
+    def _saved_cache(self, prompt: list[int], cache: Any, rest: list[int]) -> tuple[Any, list]:
+        """A longer prefix saved on disk (by an earlier worker) beats the one in memory."""
+        if self._store is None:
+            return cache, rest
+        from inference.prompt_files import load_mlx_cache
+
+        found = self._store.load(
+            prompt,
+            lambda entry: load_mlx_cache(entry, self.new_cache()),
+            longer_than=len(prompt) - len(rest),
+        )
+        if found is None:
+            return cache, rest
+        from mlx_lm.models.cache import trim_prompt_cache
+
+        entry, loaded = found
+        trim_prompt_cache(loaded, len(entry.tokens) - entry.common)  # past the shared start
+        return loaded, prompt[entry.common :]
 
     @property
     def mode(self) -> str:

@@ -10,15 +10,7 @@ from __future__ import annotations
 from collections import OrderedDict
 
 from inference.llamacpp_batch import BatchContext
-
-
-def common_prefix(a: list[int], b: list[int]) -> int:
-    n = 0
-    for x, y in zip(a, b, strict=False):
-        if x != y:
-            break
-        n += 1
-    return n
+from inference.prompt_store import common_prefix
 
 
 class SequenceSlots:

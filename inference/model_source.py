@@ -280,6 +280,7 @@ def load_engine(
         check_adapter(adapter, files)
     memory = memory or MemoryOptions()
     _check_kv_precision(files.mlx_dir if engine == "mlx" else files.gguf_file, memory.kv_bits)
+    store = prompt_store(files, engine, adapter, memory)
     if engine == "mlx":
         need = check_memory(files.mlx_dir, context=memory.context, kv_bits=memory.kv_bits)
         from inference.engine_mlx import MlxEngine
@@ -291,6 +292,7 @@ def load_engine(
             adapter_path=adapter_path,
             context=need.context,
             kv_bits=memory.kv_bits,
+            prompt_store=store,
         )
     from inference.engine_llamacpp import KV_CONTEXTS, LlamaCppEngine
 
@@ -308,7 +310,28 @@ def load_engine(
         n_ctx=need.context,
         lora_path=lora,
         kv_bits=memory.kv_bits,
+        prompt_store=store,
     )
+
+
+def prompt_store(files: ModelFiles, engine: str, adapter: Path | None, memory: MemoryOptions):
+    """Where this model's conversations' KV is saved (None: not at all). Its identity is
+    everything a saved cache depends on, so another model's or setting's is never used."""
+    if memory.prompt_cache_dir is None or memory.prompt_cache_bytes <= 0:
+        return None
+    from inference.prompt_store import PromptStore, weights_fingerprint
+
+    path = files.mlx_dir if engine == "mlx" else files.gguf_file
+    assert path is not None
+    identity = {
+        "model": files.model_id,
+        "weights": weights_fingerprint(path),
+        "engine": engine,
+        "kv_bits": memory.kv_bits,
+        "adapter": str(adapter) if adapter is not None else None,
+    }
+    suffix = ".safetensors" if engine == "mlx" else ".state"
+    return PromptStore(memory.prompt_cache_dir, identity, memory.prompt_cache_bytes, suffix)
 
 
 def _check_kv_precision(path: Path, kv_bits: int) -> None:

@@ -13,6 +13,7 @@
 | FENNEC_IDLE_UNLOAD_MINUTES | --idle-unload-minutes (0: never) |
 | FENNEC_CONTEXT | --context (tokens; 0: automatic) |
 | FENNEC_KV_BITS | --kv-bits (16, 8 or 4) |
+| FENNEC_PROMPT_CACHE_GB | --prompt-cache-gb (0: no KV files) |
 | FENNEC_TLS_CERT, FENNEC_TLS_KEY | --tls-cert, --tls-key (office mode) |
 | FENNEC_API_KEYS | --api-keys FILE (office mode's per-user keys) |
 | FENNEC_TOKEN | the bearer token itself (a Kubernetes Secret); never printed |
@@ -46,6 +47,7 @@ FLAG_VARIABLES = {
     "FENNEC_IDLE_UNLOAD_MINUTES": ("idle_unload_minutes", float),
     "FENNEC_CONTEXT": ("context", int),
     "FENNEC_KV_BITS": ("kv_bits", int),
+    "FENNEC_PROMPT_CACHE_GB": ("prompt_cache_gb", float),
     "FENNEC_TLS_CERT": ("tls_cert", Path),
     "FENNEC_TLS_KEY": ("tls_key", Path),
     "FENNEC_API_KEYS": ("api_keys", Path),
