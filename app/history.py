@@ -20,6 +20,7 @@ import sqlite_utils
 
 from app.history_migrations import MIGRATIONS, migrate
 from app.paths import history_db
+from app.routing import answered_label
 from app.search_text import fts_query, index_text, snippet, wants_prefix
 from inference.errors import FennecError
 
@@ -32,7 +33,8 @@ _CONTENT = (
     "(select text from message_chunks c where c.message_id = m.id order by c.id)), '')"
 )
 _MESSAGE_COLUMNS = (
-    f"m.id, m.conversation_id, m.role, {_CONTENT} as content, m.status, m.created_at, m.model"
+    f"m.id, m.conversation_id, m.role, {_CONTENT} as content, m.status, m.created_at, m.model, "
+    "m.answered_by, m.route_note"
 )
 
 
@@ -71,6 +73,13 @@ class Message:
     status: str  # "complete", "streaming", "stopped", "error"
     created_at: float
     model: str | None
+    answered_by: str | None = None  # LOCAL or a provider's name; None for the user's own
+    route_note: str | None = None  # why it went there, or what fell back
+
+    @property
+    def answered_label(self) -> str:
+        """The quiet line under an answer: who made it, and any note."""
+        return answered_label(self.answered_by, self.route_note)
 
 
 @dataclass(frozen=True)

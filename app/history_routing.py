@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 import sqlite_utils
 
 from app.history import HistoryError
-from app.routing import LOCAL, Privacy
+from app.routing import Privacy, answered_label
 
 if TYPE_CHECKING:
     from app.history import History
@@ -58,9 +58,7 @@ def answered_by(history: History, message_id: int) -> tuple[str | None, str | No
 
 def label(target: str | None) -> str:
     """The words under an answer."""
-    if target is None:
-        return ""
-    return "answered on this machine" if target == LOCAL else f"answered by {target}"
+    return answered_label(target)
 
 
 def _row(history: History, table: str, pk: int) -> dict:

@@ -126,3 +126,11 @@ def route(
             fallback_to_local=True,
         )
     return Route(LOCAL, "Answered on this machine")
+
+
+def answered_label(target: str | None, note: str | None = None) -> str:
+    """The quiet words under an answer: who made it, and any note (None: not an answer)."""
+    if target is None:
+        return ""
+    who = "answered on this machine" if target == LOCAL else f"answered by {target}"
+    return f"{who} ({note})" if note else who

@@ -132,6 +132,34 @@ SCHEMA: tuple[Setting, ...] = (
         maximum=1000.0,
     ),
     Setting(
+        "offload_provider",
+        "Automatic offload to",
+        str,
+        "",
+        "A remote provider's name: Allowed-remote conversations may go there by the rules "
+        "below (never Local-only ones); empty: never automatically",
+        editor="provider",
+    ),
+    Setting(
+        "offload_prompt_tokens",
+        "Offload prompts over (tokens)",
+        int,
+        0,
+        "Allowed-remote conversations whose prompt is longer go to the offload provider; 0: never",
+        minimum=0,
+        maximum=10_000_000,
+    ),
+    Setting(
+        "offload_tok_s_floor",
+        "Offload when hot, under (tok/s)",
+        float,
+        0.0,
+        "When the governor holds generation under this speed (the laptop is hot), Allowed-remote "
+        "conversations go to the offload provider; 0: never",
+        minimum=0.0,
+        maximum=1000.0,
+    ),
+    Setting(
         "history_path",
         "History database",
         str,

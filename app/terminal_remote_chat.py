@@ -13,36 +13,12 @@ import sys
 from app import history_routing
 from app.history import History, HistoryError
 from app.providers import ProviderError, ProviderStore
-from app.routed_chat import AnswerInfo, RoutedChat
-from app.routing import LOCAL, Privacy
+from app.routed_chat import AnswerInfo, Connections, RoutedChat
+from app.routing import Privacy
 from app.secrets import SecretsError
 from app.terminal_chat import typed_lines
-from inference.client import ChatClient, ClientError
+from inference.client import ClientError
 from inference.errors import FennecError
-
-
-class _Connections:
-    """Clients by route target, opened on first use and closed together."""
-
-    def __init__(self, store: ProviderStore, args: argparse.Namespace) -> None:
-        self.store = store
-        self.args = args
-        self.clients: dict[str, tuple[ChatClient, str]] = {}
-
-    def __call__(self, target: str) -> tuple[ChatClient, str]:
-        if target not in self.clients:
-            self.clients[target] = self._open(target)
-        return self.clients[target]
-
-    def _open(self, target: str) -> tuple[ChatClient, str]:
-        if target == LOCAL:
-            raise ClientError("no local model to fall back to in `fennec chat --provider`")
-        provider = self.store.get(target)
-        return self.store.client(target), self.args.model or provider.model
-
-    def close(self) -> None:
-        for client, _ in self.clients.values():
-            client.close()
 
 
 def run_remote_chat(args: argparse.Namespace, store: ProviderStore | None = None) -> int:
@@ -53,7 +29,8 @@ def run_remote_chat(args: argparse.Namespace, store: ProviderStore | None = None
     except (ProviderError, SecretsError, HistoryError) as e:
         print(f"fennec: error: {e}", file=sys.stderr)
         return 2
-    connect = _Connections(store, args)
+    # --model names the remote model here, so there is no local worker to fall back to.
+    connect = Connections(None, store, {provider.name: args.model} if args.model else None)
     names = [p.name for p in store.list()]
     chat = RoutedChat(history, connect, lambda: names, lambda: None, has_local=False)
     first = args.message or "Terminal chat"

@@ -3,16 +3,41 @@ redrawn in the transcript at most 20 times a second, and ended (complete, stoppe
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from app import history_routing
 from app.history import History, HistoryError
-from app.routing import LOCAL
+from app.providers import ProviderStore
+from app.routed_chat import AnswerInfo, Connections, RoutedChat, offload_policy, stream_routed
+from app.routing import LOCAL, answered_label
 from app.settings import Settings
 from app.ui.chat_stream import ChatStream
 from app.ui.transcript import Transcript
+from inference.client import Delta
 
 RENDER_INTERVAL_MS = 50  # at most 20 transcript updates a second while tokens stream in
+
+
+@dataclass
+class RoutedDeltas:
+    """One answer's deltas, called on the stream's thread: the conversation is read and routed
+    there (a size rule reads it whole), and `infos` receives who is making it."""
+
+    prompt: Callable[[], list[dict]]
+    router: RoutedChat
+    connections: Connections
+    conversation_id: int
+    params: dict
+    infos: list[AnswerInfo]
+
+    def __call__(self) -> Iterator[Delta]:
+        messages = self.prompt()
+        info = self.router.begin(self.conversation_id, messages)
+        self.infos.append(info)
+        return stream_routed(info.route, self.connections, messages, info, **self.params)
 
 
 class Answering(QObject):
@@ -20,14 +45,22 @@ class Answering(QObject):
     problem_did_occur = Signal(str)  # a calm message for the banner
 
     def __init__(
-        self, history: History, settings: Settings, chat_view: Transcript, parent: QObject
+        self,
+        history: History,
+        settings: Settings,
+        chat_view: Transcript,
+        parent: QObject,
+        worker_status: Callable[[], dict | None] = lambda: None,
     ) -> None:
         super().__init__(parent)
         self.history = history
         self.settings = settings
         self.chat_view = chat_view
+        self.worker_status = worker_status  # the worker's last status, for routing by heat
+        self.provider_store: Callable[[], ProviderStore] = ProviderStore  # tests inject theirs
         self.stream: ChatStream | None = None
         self.message_id: int | None = None  # the answer being streamed
+        self._answer_info: list[AnswerInfo] = []  # who is making it: filled on its thread
         self._streamed: list[str] = []  # its chunks, kept for the view
         self._dirty = False
         self._render_timer = QTimer(self, interval=RENDER_INTERVAL_MS)
@@ -54,7 +87,19 @@ class Answering(QObject):
             "temperature": self.settings.get("temperature"),
             "max_tokens": self.settings.get("max_tokens"),
         }
-        self.stream = ChatStream(base_url, token, prompt, params)
+        store = self.provider_store()
+        connections = Connections((base_url, token) if base_url else None, store)
+        router = RoutedChat(
+            self.history,
+            connections,
+            lambda: [p.name for p in store.list()],
+            self.worker_status,
+            offload_policy(self.settings),
+            has_local=bool(base_url),
+        )
+        self._answer_info = []
+        deltas = RoutedDeltas(prompt, router, connections, cid, params, self._answer_info)
+        self.stream = ChatStream(deltas, connections)
         # Each handler learns which stream spoke: a late signal from a stopped stream must not
         # touch the next answer.
         stream = self.stream
@@ -75,14 +120,18 @@ class Answering(QObject):
             self.end("stopped")
 
     def end(self, status: str) -> None:
+        footer = ""
         if self.message_id is not None:
             try:
                 self.history.finish(self.message_id, status)
-                # The window's answers are all made by the local worker, and say so.
-                history_routing.set_answered_by(self.history, self.message_id, LOCAL, None)
+                # Who made it (a remote that failed over says so); nothing routed yet: local.
+                info = self._answer_info[0] if self._answer_info else None
+                target, note = (info.answered_by, info.note) if info else (LOCAL, None)
+                footer = answered_label(target, note)
+                history_routing.set_answered_by(self.history, self.message_id, target, note)
             except HistoryError as e:
                 self.problem_did_occur.emit(str(e))
-        self.chat_view.end_streaming("".join(self._streamed), status)
+        self.chat_view.end_streaming("".join(self._streamed), status, footer)
         self._dirty = False
         self.stream = None
         self.message_id = None

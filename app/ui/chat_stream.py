@@ -1,34 +1,31 @@
 """One streamed answer on a background thread, reported through signals; stoppable at any
-token (closing the HTTP stream makes the worker cancel the generation)."""
+token (closing the HTTP stream makes the worker, or a remote provider, cancel the generation)."""
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 from PySide6.QtCore import QObject, Signal
 
-from inference.client import ChatClient, ClientError
+from app.routed_chat import Connections
+from inference.client import Delta
+from inference.errors import FennecError
 
 
 class ChatStream(QObject):
     chunk_did_arrive = Signal(str)
+    reasoning_did_arrive = Signal(str)  # the model's thinking, kept apart from the answer
     stream_did_finish = Signal(str)  # finish reason: "stop", "length", "stopped"
     stream_did_fail = Signal(str)
 
-    def __init__(
-        self,
-        base_url: str,
-        token: str,
-        messages: list[dict] | Callable[[], list[dict]],
-        params: dict,
-    ) -> None:
-        """`messages` may be a function: it is called on the stream's thread (reading a long
-        conversation's history there keeps the window responsive)."""
+    def __init__(self, deltas: Callable[[], Iterator[Delta]], connections: Connections) -> None:
+        """`deltas` is called on the stream's thread: reading a long conversation's history
+        and routing it there keeps the window responsive. Its clients come from `connections`,
+        which stop() cuts and the end closes."""
         super().__init__()
-        self._client = ChatClient(base_url, token)
-        self._messages = messages
-        self._params = params
+        self._deltas = deltas
+        self._connections = connections
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True, name="fennec-stream")
 
@@ -39,22 +36,24 @@ class ChatStream(QObject):
         """Stop now, even while waiting for a slow first token: closing the connection wakes
         the reading thread, and the worker cancels the generation when it sees it close."""
         self._stop.set()
-        self._client.abort()
+        self._connections.abort()
 
     def _run(self) -> None:
         reason = "stop"
         try:
-            messages = self._messages() if callable(self._messages) else self._messages
+            stream = self._deltas()
         except Exception as e:
-            self._client.close()
+            self._connections.close()
             self.stream_did_fail.emit(f"could not read the conversation ({e})")
             return
-        stream = self._client.stream_chat(messages, **self._params)
         try:
             for delta in stream:
                 if self._stop.is_set():
                     reason = "stopped"
                     break
+                reasoning = getattr(delta, "reasoning", "")  # servers that think say so apart
+                if reasoning:
+                    self.reasoning_did_arrive.emit(reasoning)
                 if delta.text:
                     self.chunk_did_arrive.emit(delta.text)
                 if delta.finish_reason:
@@ -62,7 +61,7 @@ class ChatStream(QObject):
         except Exception as e:
             if self._stop.is_set():  # our own stop() closed the connection
                 reason = "stopped"
-            elif isinstance(e, ClientError):
+            elif isinstance(e, FennecError):  # a refused or unreachable server, a provider gone
                 self.stream_did_fail.emit(str(e))
                 return
             else:  # the connection died in some other way: say so calmly
@@ -73,5 +72,5 @@ class ChatStream(QObject):
                 stream.close()
             except Exception:
                 pass
-            self._client.close()
+            self._connections.close()
         self.stream_did_finish.emit(reason)

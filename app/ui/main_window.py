@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.history import History, HistoryError
+from app.routed_chat import offload_policy
 from app.settings import Settings, closes_to_tray
 from app.ui.answering import Answering
 from app.ui.chat_stream import ChatStream
@@ -71,7 +72,13 @@ class MainWindow(QMainWindow):
 
         self.chat_view = Transcript(self.history)
         self.chat_view.anchorClicked.connect(self._on_link)
-        self.answering = Answering(self.history, self.settings, self.chat_view, self)
+        self.answering = Answering(
+            self.history,
+            self.settings,
+            self.chat_view,
+            self,
+            worker_status=lambda: self.state_view.last_status,
+        )
         self.answering.answer_did_end.connect(self._update_buttons)
         self.answering.problem_did_occur.connect(self.show_banner)
         self.state_view = WorkerStateView(self.statusBar())
@@ -100,8 +107,12 @@ class MainWindow(QMainWindow):
         self.chat_pages.addWidget(self.welcome)
         self.chat_pages.addWidget(self.chat_view)
         self.privacy_bar = PrivacyBar(
-            self.history, provider_names, lambda: self.state_view.last_status
+            self.history,
+            provider_names,
+            lambda: self.state_view.last_status,
+            lambda: offload_policy(self.settings),
         )
+        self.privacy_bar.route_did_change.connect(self._update_buttons)
         chat = QWidget()
         cv = QVBoxLayout(chat)
         cv.addWidget(self.privacy_bar)
@@ -207,7 +218,7 @@ class MainWindow(QMainWindow):
     def send_example(self, prompt: str) -> None:
         """An example prompt from the welcome: sent at once when the model is ready."""
         self.input.setPlainText(prompt)
-        if self.base_url:
+        if self.can_answer():
             self.send()
         else:
             self.input.setFocus()
@@ -243,7 +254,7 @@ class MainWindow(QMainWindow):
         text = self.input.toPlainText().strip()
         if not text or self.stream is not None:
             return
-        if not self.base_url:
+        if not self.can_answer():
             self.show_banner("The model is not ready yet.")
             return
         try:
@@ -296,13 +307,17 @@ class MainWindow(QMainWindow):
             self.state_view.show_pause()
         self._update_buttons()
 
+    def can_answer(self) -> bool:
+        """Someone can answer the next message: the local model, or the remote provider this
+        conversation's route names (a remote-routed chat needs no local model)."""
+        return bool(self.base_url) or self.privacy_bar.planned_remote
+
     def _update_buttons(self) -> None:
         busy = self.stream is not None
-        self.send_button.setEnabled(not busy and bool(self.base_url))
+        ready = self.can_answer()
+        self.send_button.setEnabled(not busy and ready)
         self.stop_button.setEnabled(busy)
-        self.regenerate_button.setEnabled(
-            not busy and bool(self.base_url) and self.conversation_id is not None
-        )
+        self.regenerate_button.setEnabled(not busy and ready and self.conversation_id is not None)
 
     def _recover_interrupted(self) -> None:
         """Answers cut off by a crash last time: keep them, marked as interrupted."""

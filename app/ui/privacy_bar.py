@@ -1,11 +1,12 @@
-"""The privacy toggle above the chat: Local-only or Allowed-remote, per conversation, and
-where its next answer would be made (app.routing decides; nothing is sent to find out)."""
+"""The privacy toggle above the chat: Local-only or Allowed-remote, per conversation, who
+should answer it (automatic, this machine, or one of the user's providers), and where its
+next answer would be made (app.routing decides; nothing is sent to find out)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QWidget
 
 from app import history_routing
@@ -22,61 +23,98 @@ CHOICES = (
 )
 
 
+AUTOMATIC = ""  # the route choice stored as None: the rules decide
+
+
 class PrivacyBar(QWidget):
+    route_did_change = Signal()  # where the next answer goes may have changed
+
     def __init__(
         self,
         history: History,
         providers: Callable[[], list[str]],
         worker_status: Callable[[], dict | None],
+        policy: Callable[[], OffloadPolicy] = OffloadPolicy,
     ) -> None:
         super().__init__()
         self.history = history
         self.providers = providers
         self.worker_status = worker_status
+        self.policy = policy
         self.conversation_id: int | None = None
         self.pending = Privacy.LOCAL_ONLY  # a new chat's choice, kept until it is created
+        self.pending_choice: str | None = None
+        self.planned_remote = False  # the next answer would go to a provider
         self.toggle = QComboBox()
         self.toggle.setAccessibleName("Privacy")
         for flag, text, tip in CHOICES:
             self.toggle.addItem(text, flag.value)
             self.toggle.setItemData(self.toggle.count() - 1, tip, Qt.ItemDataRole.ToolTipRole)
         self.toggle.currentIndexChanged.connect(self._on_toggle_changed)
+        self.choice = QComboBox()
+        self.choice.setAccessibleName("Answer with")
+        self.choice.setToolTip("Who answers this conversation")
+        self.choice.currentIndexChanged.connect(self._on_choice_changed)
         self.route_label = QLabel("")
+        self.route_label.setWordWrap(True)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.toggle)
+        layout.addWidget(self.choice)
         layout.addWidget(self.route_label, 1)
 
     @property
     def privacy(self) -> Privacy:
         return Privacy(self.toggle.currentData())
 
+    @property
+    def route_choice(self) -> str | None:
+        data = self.choice.currentData()
+        return None if not data else str(data)
+
     def show_conversation(self, conversation_id: int | None) -> None:
         self.conversation_id = conversation_id
-        flag = self.pending
+        flag, choice = self.pending, self.pending_choice
         if conversation_id is not None:
             try:
                 flag = history_routing.privacy(self.history, conversation_id)
+                choice = history_routing.route_choice(self.history, conversation_id)
             except HistoryError:
-                flag = Privacy.LOCAL_ONLY
+                flag, choice = Privacy.LOCAL_ONLY, None
         self.toggle.blockSignals(True)
         self.toggle.setCurrentIndex(self.toggle.findData(flag.value))
         self.toggle.blockSignals(False)
+        self._fill_choices(choice)
         self.refresh_route()
 
+    def _fill_choices(self, choice: str | None) -> None:
+        """Automatic, this machine, and each provider; a Local-only chat offers no provider."""
+        self.choice.blockSignals(True)
+        self.choice.clear()
+        self.choice.addItem("Automatic", AUTOMATIC)
+        self.choice.addItem("This machine", LOCAL)
+        if self.privacy is Privacy.ALLOWED_REMOTE:
+            for name in self.providers():
+                self.choice.addItem(name, name)
+        if choice and self.choice.findData(choice) < 0:
+            # A provider removed since, or one a Local-only chat will not use: shown as such.
+            self.choice.addItem(f"{choice} (not used)", choice)
+        self.choice.setCurrentIndex(max(0, self.choice.findData(choice or AUTOMATIC)))
+        self.choice.blockSignals(False)
+
     def conversation_was_created(self, conversation_id: int) -> None:
-        """A new chat just got its row: it takes the choice made before it existed."""
+        """A new chat just got its row: it takes the choices made before it existed."""
         history_routing.set_privacy(self.history, conversation_id, self.pending)
-        self.pending = Privacy.LOCAL_ONLY
+        history_routing.set_route_choice(self.history, conversation_id, self.pending_choice)
+        self.pending, self.pending_choice = Privacy.LOCAL_ONLY, None
         self.show_conversation(conversation_id)
 
     def refresh_route(self) -> None:
         """Say where the next answer would be made, and why."""
-        policy = OffloadPolicy()  # the window has no offload settings yet: offload is off
-        choice, prompt_tokens = None, 0
+        policy = self.policy()
+        choice, prompt_tokens = self.route_choice, 0
         if self.conversation_id is not None:
             try:
-                choice = history_routing.route_choice(self.history, self.conversation_id)
                 if policy.prompt_tokens_over is not None:
                     # Only a size rule needs the prompt: reading a long conversation whole
                     # on the GUI thread is what the paged transcript avoids.
@@ -88,12 +126,22 @@ class PrivacyBar(QWidget):
         planned = route(self.privacy, choice, prompt_tokens, policy, worker, self.providers())
         where = "on this machine" if planned.target == LOCAL else f"by {planned.target}"
         self.route_label.setText(f"Next answer {where} — {planned.rule}")
+        self.planned_remote = planned.remote
+        self.route_did_change.emit()
 
     def _on_toggle_changed(self, _index: int) -> None:
         if self.conversation_id is None:
             self.pending = self.privacy
         else:
             history_routing.set_privacy(self.history, self.conversation_id, self.privacy)
+        self._fill_choices(self.route_choice)
+        self.refresh_route()
+
+    def _on_choice_changed(self, _index: int) -> None:
+        if self.conversation_id is None:
+            self.pending_choice = self.route_choice
+        else:
+            history_routing.set_route_choice(self.history, self.conversation_id, self.route_choice)
         self.refresh_route()
 
 

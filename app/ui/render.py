@@ -109,8 +109,25 @@ def _last_break(content: str, start: int, end: int) -> int:
     return at + 2 if at >= 0 else start
 
 
+def footer_html(text: str) -> str:
+    """The quiet line under an answer (who made it); empty text: none."""
+    if not text:
+        return ""
+    muted = QGuiApplication.palette().color(QPalette.ColorRole.PlaceholderText).name()
+    return f'<p><small style="color:{muted}">{html.escape(text)}</small></p>'
+
+
 def message_html(
-    message_id: int, role: str, content: str, status: str, code_blocks: list[str]
+    message_id: int,
+    role: str,
+    content: str,
+    status: str,
+    code_blocks: list[str],
+    footer: str = "",
 ) -> str:
     """One whole message."""
-    return header_html(message_id, role, status) + body_html(content, code_blocks)
+    return (
+        header_html(message_id, role, status)
+        + body_html(content, code_blocks)
+        + footer_html(footer)
+    )

@@ -91,7 +91,23 @@ def _editor(setting: Setting, value) -> QWidget:
         return text
     if setting.editor in ("model", "file"):
         return PathField(str(value), setting.editor)
+    if setting.editor == "provider":
+        return _provider_box(str(value))
     return QLineEdit(str(value))
+
+
+def _provider_box(value: str) -> QComboBox:
+    """None, or one of the user's providers (a name no longer known stays, marked)."""
+    from app.ui.privacy_bar import provider_names
+
+    box = QComboBox()
+    box.addItem("Never (stay on this machine)", "")
+    for name in provider_names():
+        box.addItem(name, name)
+    if value and box.findData(value) < 0:
+        box.addItem(f"{value} (not found)", value)
+    box.setCurrentIndex(max(0, box.findData(value)))
+    return box
 
 
 def editor_value(editor: QWidget):

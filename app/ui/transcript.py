@@ -16,7 +16,14 @@ from PySide6.QtGui import QTextBlockFormat, QTextCharFormat, QTextCursor
 from PySide6.QtWidgets import QTextBrowser, QWidget
 
 from app.history import History, Message
-from app.ui.render import body_html, draft_html, header_html, message_html, stable_length
+from app.ui.render import (
+    body_html,
+    draft_html,
+    footer_html,
+    header_html,
+    message_html,
+    stable_length,
+)
 
 PAGE_SIZE = 40  # messages read and inserted at a time
 LOAD_MARGIN_PX = 200  # scrolled this close to the top: insert the previous page
@@ -146,8 +153,9 @@ class Transcript(QTextBrowser):
         if follow:
             self.scroll_to_bottom()
 
-    def end_streaming(self, content: str, status: str) -> None:
-        """The answer ended: its tail rendered for good, its header shows the final status."""
+    def end_streaming(self, content: str, status: str, footer: str = "") -> None:
+        """The answer ended: its tail rendered for good, its header shows the final status,
+        and `footer` (who answered) stands under it."""
         s = self._streaming
         if s is None:
             return
@@ -155,6 +163,8 @@ class Transcript(QTextBrowser):
         cursor = self._replace_from(s.tail)
         if content[s.stable :]:
             self._insert(cursor, body_html(content[s.stable :], self.code_blocks))
+        if footer:
+            self._insert(cursor, footer_html(footer))
         cursor = self._replace(s.start, s.header_end)
         self._insert(cursor, header_html(s.message_id, s.role, status))
         self._streaming = None
@@ -165,7 +175,12 @@ class Transcript(QTextBrowser):
     def _render(self, message: Message) -> str:
         self.renders[message.id] += 1
         return message_html(
-            message.id, message.role, message.content, message.status, self.code_blocks
+            message.id,
+            message.role,
+            message.content,
+            message.status,
+            self.code_blocks,
+            message.answered_label,
         )
 
     def _begin_streaming(self, message: Message) -> None:

@@ -22,9 +22,10 @@ class HandStream(QObject):
     stream_did_fail = Signal(str)
     made: list[HandStream] = []
 
-    def __init__(self, _url: str, _token: str, messages, _params: dict) -> None:
+    def __init__(self, deltas, _connections) -> None:
         super().__init__()
-        self.messages = messages
+        self.deltas = deltas
+        self.messages = deltas.prompt
         HandStream.made.append(self)
 
     def start(self) -> None:
@@ -120,7 +121,8 @@ def test_reopening_or_paging_mid_stream_keeps_the_answer_live(window):
     stream.stream_did_finish.emit("stop")
     text = window.chat_view.toPlainText()
     assert text.startswith("\n") and "question 0\n" in text
-    assert text.rstrip().endswith("That is all, really.")
+    # The answer ends, and says who made it (no route was planned by the stand-in: local).
+    assert text.rstrip().endswith("That is all, really.\nanswered on this machine")
     assert text.count("Their ears shed heat.") == 1 and " …" not in text
 
 
