@@ -24,7 +24,6 @@ from inference.errors import ModelError
 from inference.gguf_tokenizer import TokenizerSource, read_tokenizer
 from inference.gguf_writer import (
     add_model_metadata,
-    add_tokenizer,
     gguf_arch_of,
     gguf_architectures,
     gguf_name_of,
@@ -171,16 +170,7 @@ def write_f16_gguf(
     writer = gguf.GGUFWriter(str(path), gguf_arch_of(arch))
     try:
         add_model_metadata(writer, arch, config, source.folder.name, gguf.LlamaFileType.MOSTLY_F16)
-        t = source.tokenizer
-        add_tokenizer(
-            writer,
-            t.tokenizer,
-            t.chat_template,
-            t.bos,
-            t.eos,
-            t.pre,
-            vocab_size=int(config.get("vocab_size") or 0),
-        )
+        source.tokenizer.write(writer, vocab_size=int(config.get("vocab_size") or 0))
         dtypes = [np.float32 if len(w.shape) <= 1 else np.float16 for w in source.weights]
         for w, dtype in zip(source.weights, dtypes, strict=True):
             nbytes = w.elements * np.dtype(dtype).itemsize

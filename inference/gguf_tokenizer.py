@@ -1,9 +1,11 @@
-"""A model folder's tokenizer as a GGUF needs it: the byte-level BPE, which of llama.cpp's
-pre-tokenizer regexes it uses, its end and start tokens and its chat template.
+"""A model folder's tokenizer as a GGUF needs it, read from its tokenizer.json: the tokens,
+how llama.cpp should split text, its start and end tokens and its chat template.
 
-Only byte-level BPE tokenizers (GPT-2 style: Qwen2/Qwen3, OLMoE, Fennec's test tokenizer)
-are converted; SentencePiece ones (Mixtral's, Llama 2's) are refused by name, not written
-wrong.
+Two kinds: byte-level BPE (GPT-2 style: Qwen2/Qwen3, OLMoE, Fennec's test tokenizer), with
+the name of llama.cpp's pre-tokenizer regex; and SentencePiece-style BPE over "▁" with byte
+fallback (Mixtral, Llama 2), written as llama.cpp's "llama" model, each token scored by its
+merge's rank so that llama.cpp merges in the same order. Anything else is refused by name,
+not written wrong.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from pathlib import Path
 from tokenizers import Tokenizer
 
 from inference.errors import ModelError
+from inference.gguf_writer import add_tokenizer
 
 # Qwen2/Qwen3's pre-tokenizer split (transformers' tokenization_qwen2.PRETOKENIZE_REGEX);
 # llama.cpp calls it "qwen2".
@@ -30,7 +33,68 @@ class TokenizerSource:
     chat_template: str
     bos: str | None
     eos: str
-    pre: str  # llama.cpp's name for the pre-tokenizer ("gpt-2", "qwen2")
+    pre: str  # llama.cpp's name for the pre-tokenizer ("gpt-2", "qwen2"); "" for "llama"
+    kind: str = "gpt2"  # llama.cpp's tokenizer model: "gpt2" or "llama" (SentencePiece)
+    add_bos: bool = False
+    merges: tuple[str, ...] = ()  # "left right", in the order they apply
+
+    def write(self, writer, vocab_size: int = 0) -> None:
+        """This tokenizer's keys in a gguf.GGUFWriter; the list padded to `vocab_size`."""
+        if self.kind == "gpt2":
+            add_tokenizer(
+                writer,
+                self.tokenizer,
+                self.chat_template,
+                self.bos,
+                self.eos,
+                self.pre,
+                vocab_size=vocab_size,
+            )
+        else:
+            _write_sentencepiece(writer, self, vocab_size)
+
+
+def _write_sentencepiece(writer, source: TokenizerSource, vocab_size: int) -> None:
+    import gguf
+
+    vocab = source.tokenizer.get_vocab(with_added_tokens=True)
+    by_id = {i: t for t, i in vocab.items()}
+    size = max(vocab_size, max(by_id) + 1)
+    # llama.cpp merges the adjacent pair whose union scores highest: the earliest merge.
+    scores = [0.0] * size
+    for rank, merge in enumerate(source.merges):
+        token = vocab.get(merge.replace(" ", ""))
+        if token is not None and scores[token] == 0.0:
+            scores[token] = -1.0 - rank
+    added = {a.content: a.special for a in source.tokenizer.get_added_tokens_decoder().values()}
+    tokens, types = [], []
+    for i in range(size):
+        text = by_id.get(i)
+        if text is None:
+            tokens.append(f"[PAD{i}]")
+            types.append(gguf.TokenType.UNUSED)
+        elif added.get(text):
+            tokens.append(text)
+            types.append(gguf.TokenType.UNKNOWN if text == "<unk>" else gguf.TokenType.CONTROL)
+        elif text in added:
+            tokens.append(text)
+            types.append(gguf.TokenType.USER_DEFINED)
+        else:
+            tokens.append(text)
+            byte = len(text) == 6 and text.startswith("<0x") and text.endswith(">")
+            types.append(gguf.TokenType.BYTE if byte else gguf.TokenType.NORMAL)
+    writer.add_tokenizer_model("llama")
+    writer.add_token_list(tokens)
+    writer.add_token_scores(scores)
+    writer.add_token_types(types)
+    if source.bos is not None and source.bos in vocab:
+        writer.add_bos_token_id(vocab[source.bos])
+    writer.add_eos_token_id(vocab[source.eos])
+    if "<unk>" in vocab:
+        writer.add_unk_token_id(vocab["<unk>"])
+    writer.add_add_bos_token(source.add_bos)
+    writer.add_add_eos_token(False)
+    writer.add_chat_template(source.chat_template)
 
 
 def _token_text(value) -> str | None:
@@ -77,12 +141,18 @@ def read_tokenizer(folder: Path) -> TokenizerSource:
     except Exception as e:  # tokenizers raises its own Exception subclass on a bad file
         raise ModelError(f"{path} cannot be read: {e}") from None
     model = spec.get("model") or {}
-    if model.get("type") != "BPE" or model.get("byte_fallback"):
+    if model.get("type") != "BPE":
         raise ModelError(
-            f"{folder.name}: its tokenizer is SentencePiece-style ({model.get('type')}, byte "
-            "fallback), which Fennec does not convert to GGUF yet; use a published GGUF"
+            f"{folder.name}: its tokenizer is a {model.get('type')} model, which Fennec does "
+            "not convert to GGUF (BPE only); use a published GGUF"
         )
-    pre = pre_tokenizer_name(spec)
+    sentencepiece = bool(model.get("byte_fallback"))
+    if sentencepiece and not _splits_at_metaspace(spec):
+        raise ModelError(
+            f"{folder.name}: its tokenizer falls back to bytes but does not mark spaces with "
+            "'▁' as SentencePiece does; Fennec does not know how to describe it to llama.cpp"
+        )
+    pre = "" if sentencepiece else pre_tokenizer_name(spec)
     if pre is None:
         raise ModelError(
             f"{folder.name}: its tokenizer splits text in a way Fennec does not know how to "
@@ -97,4 +167,15 @@ def read_tokenizer(folder: Path) -> TokenizerSource:
     vocab = tokenizer.get_vocab(with_added_tokens=True)
     if eos is None or eos not in vocab:
         raise ModelError(f"{folder.name}: tokenizer_config.json names no end-of-turn token")
-    return TokenizerSource(tokenizer, template, _token_text(settings.get("bos_token")), eos, pre)
+    bos = _token_text(settings.get("bos_token"))
+    if not sentencepiece:
+        return TokenizerSource(tokenizer, template, bos, eos, pre)
+    merges = tuple(m if isinstance(m, str) else " ".join(m) for m in model.get("merges") or ())
+    add_bos = settings.get("add_bos_token", True) is not False
+    return TokenizerSource(tokenizer, template, bos, eos, "", "llama", add_bos, merges)
+
+
+def _splits_at_metaspace(spec: dict) -> bool:
+    """Spaces become "▁" (Mixtral's normalizer, or a Metaspace pre-tokenizer)."""
+    text = json.dumps([spec.get("normalizer"), spec.get("pre_tokenizer")], ensure_ascii=False)
+    return "▁" in text

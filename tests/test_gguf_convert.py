@@ -191,7 +191,7 @@ def tiny_src(tiny_model, tmp_path) -> Path:
 
 
 def _byte_fallback(path: Path) -> None:
-    """Make the tokenizer SentencePiece-like (BPE over bytes it falls back to)."""
+    """Byte fallback without SentencePiece's "▁" for spaces: a kind llama.cpp has no name for."""
     spec = json.loads(path.read_text())
     spec["model"]["byte_fallback"] = True
     path.write_text(json.dumps(spec))
@@ -225,7 +225,7 @@ def _edit_json(path: Path, **changes) -> None:
         ),
         (
             lambda s: _byte_fallback(s / "tokenizer.json"),
-            "SentencePiece",
+            "falls back to bytes but does not mark spaces with '▁'",
         ),
         (lambda s: _edit_json(s / "tokenizer_config.json", chat_template=None), "no chat template"),
     ],
