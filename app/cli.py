@@ -122,6 +122,12 @@ def _add_bench(sub) -> None:
     from inference.bench_engine_options import add_arguments
 
     add_arguments(p)
+    m = kinds.add_parser(
+        "memory", help="KV precision, saved KV after a restart, idle CPU and unload (issue 12)"
+    )
+    from inference.bench_memory_options import add_arguments as add_memory_arguments
+
+    add_memory_arguments(m)
     u = kinds.add_parser("ui", help="start-up time and longest UI stall while streaming")
     u.add_argument("--json", type=Path, default=Path("bench-results/ui.json"))
     u.add_argument("--turns", default="10,100,1000", help="conversation lengths to seed")
@@ -286,6 +292,10 @@ def _dispatch(argv: list[str] | None) -> int:
             from inference.bench_engine import run_engine_bench
 
             return run_engine_bench(args)
+        if args.bench_command == "memory":
+            from inference.bench_memory import run_memory_bench
+
+            return run_memory_bench(args)
         if args.bench_command == "ui":
             from app.ui.devtools import ui_bench
 
