@@ -34,7 +34,7 @@ _CONTENT = (
 )
 _MESSAGE_COLUMNS = (
     f"m.id, m.conversation_id, m.role, {_CONTENT} as content, m.status, m.created_at, m.model, "
-    "m.answered_by, m.route_note"
+    "m.answered_by, m.route_note, coalesce(m.reasoning, '') as reasoning, m.reasoning_s"
 )
 
 
@@ -75,6 +75,8 @@ class Message:
     model: str | None
     answered_by: str | None = None  # LOCAL or a provider's name; None for the user's own
     route_note: str | None = None  # why it went there, or what fell back
+    reasoning: str = ""  # the model's thinking before the answer; never sent back to it
+    reasoning_s: float | None = None  # how long it thought
 
     @property
     def answered_label(self) -> str:

@@ -68,11 +68,18 @@ def _m004_stream_chunks(db: sqlite_utils.Database) -> None:
     db.execute("create index message_chunks_message on message_chunks (message_id, id)")
 
 
+def _m005_reasoning(db: sqlite_utils.Database) -> None:
+    from app.history_reasoning import migrate_reasoning  # lives beside History
+
+    migrate_reasoning(db)
+
+
 MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     ("m001_initial", _m001_initial),
     ("m002_fts", _m002_fts),
     ("m003_privacy_routing", _m003_privacy_routing),
     ("m004_stream_chunks", _m004_stream_chunks),
+    ("m005_reasoning", _m005_reasoning),
 ]
 
 

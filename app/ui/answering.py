@@ -3,12 +3,14 @@ redrawn in the transcript at most 20 times a second, and ended (complete, stoppe
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
-from app import history_routing
+from app import history_reasoning, history_routing
+from app.answer_reasoning import ReasoningTrack, thought_label
 from app.history import History, HistoryError
 from app.providers import ProviderStore
 from app.routed_chat import AnswerInfo, Connections, RoutedChat, offload_policy, stream_routed
@@ -62,6 +64,8 @@ class Answering(QObject):
         self.message_id: int | None = None  # the answer being streamed
         self._answer_info: list[AnswerInfo] = []  # who is making it: filled on its thread
         self._streamed: list[str] = []  # its chunks, kept for the view
+        self.clock: Callable[[], float] = time.monotonic  # how long the model thought
+        self.reasoning = ReasoningTrack(self.clock)
         self._dirty = False
         self._render_timer = QTimer(self, interval=RENDER_INTERVAL_MS)
         self._render_timer.timeout.connect(self._render_if_dirty)
@@ -87,6 +91,9 @@ class Answering(QObject):
             "temperature": self.settings.get("temperature"),
             "max_tokens": self.settings.get("max_tokens"),
         }
+        think = history_reasoning.think(self.history, cid)
+        if think is not None:  # the conversation's switch; a template without one ignores it
+            params["think"] = think
         store = self.provider_store()
         connections = Connections((base_url, token) if base_url else None, store)
         router = RoutedChat(
@@ -104,10 +111,12 @@ class Answering(QObject):
         # touch the next answer.
         stream = self.stream
         stream.chunk_did_arrive.connect(lambda text: self._on_chunk(stream, text))
+        stream.reasoning_did_arrive.connect(lambda text: self._on_reasoning(stream, text))
         stream.stream_did_finish.connect(lambda reason: self._on_finished(stream, reason))
         stream.stream_did_fail.connect(lambda message: self._on_failed(stream, message))
-        stream.start()
         self._streamed = []
+        self.reasoning = ReasoningTrack(self.clock)
+        stream.start()
         self.chat_view.add_message(self.history.message(self.message_id))
         self.chat_view.scroll_to_bottom()
         return True
@@ -129,17 +138,34 @@ class Answering(QObject):
                 target, note = (info.answered_by, info.note) if info else (LOCAL, None)
                 footer = answered_label(target, note)
                 history_routing.set_answered_by(self.history, self.message_id, target, note)
+                self._save_reasoning(final=True)
             except HistoryError as e:
                 self.problem_did_occur.emit(str(e))
-        self.chat_view.end_streaming("".join(self._streamed), status, footer)
+        self.chat_view.end_streaming(
+            "".join(self._streamed), status, footer, self.reasoning.text, self.reasoning.seconds()
+        )
         self._dirty = False
         self.stream = None
         self.message_id = None
         self.answer_did_end.emit()
 
+    def _on_reasoning(self, stream: ChatStream, text: str) -> None:
+        if stream is not self.stream or self.message_id is None:
+            return
+        self.reasoning.add(text)
+        self._dirty = True
+
+    def _save_reasoning(self, final: bool = False) -> None:
+        if self.message_id is not None and self.reasoning.due(final):
+            seconds = self.reasoning.seconds()
+            history_reasoning.set_reasoning(
+                self.history, self.message_id, self.reasoning.text, seconds
+            )
+
     def _on_chunk(self, stream: ChatStream, text: str) -> None:
         if stream is not self.stream or self.message_id is None:
             return
+        self.reasoning.answer_began()
         try:
             self.history.append(self.message_id, text)
         except HistoryError as e:
@@ -155,11 +181,16 @@ class Answering(QObject):
         if stream is not self.stream:
             return
         self.end("error")
-        self.problem_did_occur.emit(
-            f"The answer was interrupted: {message}. What arrived is kept."
-        )
+        self.problem_did_occur.emit(f"The answer was interrupted: {message}. What arrived is kept.")
 
     def _render_if_dirty(self) -> None:
+        if self.message_id is not None and self.reasoning.thinking:
+            self._dirty = True  # the "Thinking… N s" count moves on while tokens do not
         if self._dirty and self.message_id is not None:
             self._dirty = False
-            self.chat_view.update_streaming("".join(self._streamed))
+            note = thought_label(self.reasoning.seconds(), self.reasoning.thinking)
+            self.chat_view.update_streaming("".join(self._streamed), note)
+            try:
+                self._save_reasoning()
+            except HistoryError as e:
+                self.problem_did_occur.emit(str(e))

@@ -330,6 +330,9 @@ class MainWindow(QMainWindow):
         if kind == "copycode":
             QGuiApplication.clipboard().setText(self.chat_view.code_blocks[int(value)])
             return
+        if kind == "think":
+            self.chat_view.toggle_reasoning(int(value))
+            return
         try:
             message = self.history.message(int(value))
         except (HistoryError, ValueError):

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QWidget
 
-from app import history_routing
+from app import history_reasoning, history_routing
 from app.history import History, HistoryError
 from app.routing import LOCAL, OffloadPolicy, Privacy, WorkerState, estimate_tokens, route
 
@@ -24,6 +24,11 @@ CHOICES = (
 
 
 AUTOMATIC = ""  # the route choice stored as None: the rules decide
+THINK_CHOICES = (
+    ("Thinking: model default", None),
+    ("Thinking: on", True),
+    ("Thinking: off", False),
+)
 
 
 class PrivacyBar(QWidget):
@@ -44,6 +49,7 @@ class PrivacyBar(QWidget):
         self.conversation_id: int | None = None
         self.pending = Privacy.LOCAL_ONLY  # a new chat's choice, kept until it is created
         self.pending_choice: str | None = None
+        self.pending_think: bool | None = None
         self.planned_remote = False  # the next answer would go to a provider
         self.toggle = QComboBox()
         self.toggle.setAccessibleName("Privacy")
@@ -55,12 +61,22 @@ class PrivacyBar(QWidget):
         self.choice.setAccessibleName("Answer with")
         self.choice.setToolTip("Who answers this conversation")
         self.choice.currentIndexChanged.connect(self._on_choice_changed)
+        self.think = QComboBox()
+        self.think.setAccessibleName("Thinking")
+        self.think.setToolTip(
+            "For models that think before answering (Qwen3, gpt-oss…): on, off, or as the "
+            "model does by default. Models without the switch ignore it."
+        )
+        for text, value in THINK_CHOICES:
+            self.think.addItem(text, value)
+        self.think.currentIndexChanged.connect(self._on_think_changed)
         self.route_label = QLabel("")
         self.route_label.setWordWrap(True)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.toggle)
         layout.addWidget(self.choice)
+        layout.addWidget(self.think)
         layout.addWidget(self.route_label, 1)
 
     @property
@@ -74,13 +90,17 @@ class PrivacyBar(QWidget):
 
     def show_conversation(self, conversation_id: int | None) -> None:
         self.conversation_id = conversation_id
-        flag, choice = self.pending, self.pending_choice
+        flag, choice, think = self.pending, self.pending_choice, self.pending_think
         if conversation_id is not None:
             try:
                 flag = history_routing.privacy(self.history, conversation_id)
                 choice = history_routing.route_choice(self.history, conversation_id)
+                think = history_reasoning.think(self.history, conversation_id)
             except HistoryError:
-                flag, choice = Privacy.LOCAL_ONLY, None
+                flag, choice, think = Privacy.LOCAL_ONLY, None, None
+        self.think.blockSignals(True)
+        self.think.setCurrentIndex([v for _, v in THINK_CHOICES].index(think))
+        self.think.blockSignals(False)
         self.toggle.blockSignals(True)
         self.toggle.setCurrentIndex(self.toggle.findData(flag.value))
         self.toggle.blockSignals(False)
@@ -106,7 +126,8 @@ class PrivacyBar(QWidget):
         """A new chat just got its row: it takes the choices made before it existed."""
         history_routing.set_privacy(self.history, conversation_id, self.pending)
         history_routing.set_route_choice(self.history, conversation_id, self.pending_choice)
-        self.pending, self.pending_choice = Privacy.LOCAL_ONLY, None
+        history_reasoning.set_think(self.history, conversation_id, self.pending_think)
+        self.pending, self.pending_choice, self.pending_think = Privacy.LOCAL_ONLY, None, None
         self.show_conversation(conversation_id)
 
     def refresh_route(self) -> None:
@@ -136,6 +157,13 @@ class PrivacyBar(QWidget):
             history_routing.set_privacy(self.history, self.conversation_id, self.privacy)
         self._fill_choices(self.route_choice)
         self.refresh_route()
+
+    def _on_think_changed(self, _index: int) -> None:
+        value = self.think.currentData()
+        if self.conversation_id is None:
+            self.pending_think = value
+        else:
+            history_reasoning.set_think(self.history, self.conversation_id, value)
 
     def _on_choice_changed(self, _index: int) -> None:
         if self.conversation_id is None:

@@ -51,8 +51,36 @@ def _role_colour(role: str) -> str:
     return palette.color(colour).name()
 
 
-def header_html(message_id: int, role: str, status: str) -> str:
-    """The line above a message: who, its status, and its copy/edit links."""
+def _muted() -> str:
+    return QGuiApplication.palette().color(QPalette.ColorRole.PlaceholderText).name()
+
+
+def reasoning_html(message_id: int, reasoning: str, seconds: float | None, open_: bool) -> str:
+    """The model's thinking, folded under one line ("▸ Thought for 12 s"); open, the text in
+    muted type. Nothing when it did not think."""
+    if not reasoning:
+        return ""
+    from app.answer_reasoning import thought_label
+
+    words = thought_label(seconds if seconds is not None else 0.0)
+    arrow = "▾" if open_ else "▸"
+    line = f'<p><small><a href="think:{message_id}">{arrow} {words}</a></small></p>'
+    if not open_:
+        return line
+    body = html.escape(reasoning).replace("\n", "<br/>")
+    return line + f'<p style="color:{_muted()}"><small>{body}</small></p>'
+
+
+def header_html(
+    message_id: int,
+    role: str,
+    status: str,
+    reasoning: str = "",
+    reasoning_s: float | None = None,
+    reasoning_open: bool = False,
+) -> str:
+    """The line above a message: who, its status, and its copy/edit links; for an answer
+    that thought first, its folded reasoning below it."""
     links = f'<a href="copy:{message_id}">Copy</a>'
     if role == "user":
         links += f' · <a href="edit:{message_id}">Edit</a>'
@@ -60,7 +88,7 @@ def header_html(message_id: int, role: str, status: str) -> str:
     return (
         f'<hr/><p><a name="m{message_id}"><b style="color:{_role_colour(role)}">{name}</b></a>'
         f"{STATUS_NOTES.get(status, '')}&nbsp;&nbsp;<small>{links}</small></p>"
-    )
+    ) + reasoning_html(message_id, reasoning, reasoning_s, reasoning_open)
 
 
 def body_html(content: str, code_blocks: list[str]) -> str:
@@ -113,8 +141,7 @@ def footer_html(text: str) -> str:
     """The quiet line under an answer (who made it); empty text: none."""
     if not text:
         return ""
-    muted = QGuiApplication.palette().color(QPalette.ColorRole.PlaceholderText).name()
-    return f'<p><small style="color:{muted}">{html.escape(text)}</small></p>'
+    return f'<p><small style="color:{_muted()}">{html.escape(text)}</small></p>'
 
 
 def message_html(
@@ -124,10 +151,13 @@ def message_html(
     status: str,
     code_blocks: list[str],
     footer: str = "",
+    reasoning: str = "",
+    reasoning_s: float | None = None,
+    reasoning_open: bool = False,
 ) -> str:
     """One whole message."""
     return (
-        header_html(message_id, role, status)
+        header_html(message_id, role, status, reasoning, reasoning_s, reasoning_open)
         + body_html(content, code_blocks)
         + footer_html(footer)
     )

@@ -5,9 +5,18 @@ from __future__ import annotations
 import html
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtWidgets import QDialog, QLabel, QLineEdit, QListWidget, QListWidgetItem, QVBoxLayout
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QDialog,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QVBoxLayout,
+)
 
 from app.history import History, HistoryError
+from app.history_reasoning import search_reasoning
 
 
 class SearchDialog(QDialog):
@@ -22,8 +31,12 @@ class SearchDialog(QDialog):
         self.results = QListWidget()
         self.results.setWordWrap(True)
         self.note = QLabel("")
+        # Answers are what people look for; the model's thinking only when asked.
+        self.include_reasoning = QCheckBox("Also search the models' thinking")
+        self.include_reasoning.toggled.connect(lambda _on: self.run_search())
         layout = QVBoxLayout(self)
         layout.addWidget(self.query)
+        layout.addWidget(self.include_reasoning)
         layout.addWidget(self.note)
         layout.addWidget(self.results)
         self._debounce = QTimer(self, singleShot=True, interval=150)
@@ -40,6 +53,10 @@ class SearchDialog(QDialog):
             return
         try:
             hits = self.history.search(text, mark=("\x01", "\x02"))
+            if self.include_reasoning.isChecked():
+                seen = {h.message_id for h in hits}
+                thought = search_reasoning(self.history, text, mark=("\x01", "\x02"))
+                hits += [h for h in thought if h.message_id not in seen]
         except HistoryError as e:
             self.note.setText(str(e))
             return

@@ -55,6 +55,7 @@ class Transcript(QTextBrowser):
         self._oldest_id: int | None = None  # the oldest message inserted so far
         self._has_older = False
         self._streaming: _StreamingMessage | None = None
+        self.reasoning_open: set[int] = set()  # answers whose thinking the user unfolded
         self.verticalScrollBar().valueChanged.connect(self._on_scrollbar_value_changed)
 
     # -- whole conversations -----------------------------------------------------------------
@@ -134,9 +135,19 @@ class Transcript(QTextBrowser):
         if follow:
             self.scroll_to_bottom()
 
-    def update_streaming(self, content: str) -> None:
+    def toggle_reasoning(self, message_id: int) -> None:
+        """Unfold (or fold again) an answer's thinking: the page is drawn again, the message
+        kept in view."""
+        self.reasoning_open ^= {message_id}
+        if self.conversation_id is not None:
+            live = self._streaming.message_id if self._streaming is not None else None
+            self.show_conversation(self.conversation_id, live)
+            self.scroll_to_message(message_id)
+
+    def update_streaming(self, content: str, note: str = "") -> None:
         """The streaming answer's whole text so far: newly finished paragraphs and code blocks
-        are inserted once; only the unfinished tail is redrawn."""
+        are inserted once; only the unfinished tail is redrawn. `note` ("Thinking… 4 s")
+        stands in for an answer that has not begun."""
         s = self._streaming
         if s is None:
             return
@@ -150,12 +161,21 @@ class Transcript(QTextBrowser):
         if draft:
             self.tail_renders += 1
             self._insert(cursor, draft_html(draft))
+        elif note and not content:
+            self._insert(cursor, footer_html(note))
         if follow:
             self.scroll_to_bottom()
 
-    def end_streaming(self, content: str, status: str, footer: str = "") -> None:
-        """The answer ended: its tail rendered for good, its header shows the final status,
-        and `footer` (who answered) stands under it."""
+    def end_streaming(
+        self,
+        content: str,
+        status: str,
+        footer: str = "",
+        reasoning: str = "",
+        reasoning_s: float | None = None,
+    ) -> None:
+        """The answer ended: its tail rendered for good, its header shows the final status
+        and its folded reasoning, and `footer` (who answered) stands under it."""
         s = self._streaming
         if s is None:
             return
@@ -166,7 +186,10 @@ class Transcript(QTextBrowser):
         if footer:
             self._insert(cursor, footer_html(footer))
         cursor = self._replace(s.start, s.header_end)
-        self._insert(cursor, header_html(s.message_id, s.role, status))
+        opened = s.message_id in self.reasoning_open
+        self._insert(
+            cursor, header_html(s.message_id, s.role, status, reasoning, reasoning_s, opened)
+        )
         self._streaming = None
         if follow:
             self.scroll_to_bottom()
@@ -181,6 +204,9 @@ class Transcript(QTextBrowser):
             message.status,
             self.code_blocks,
             message.answered_label,
+            message.reasoning,
+            message.reasoning_s,
+            message.id in self.reasoning_open,
         )
 
     def _begin_streaming(self, message: Message) -> None:

@@ -109,6 +109,19 @@ def test_window_buttons_shortcuts_menus_and_links(
     assert history_routing.privacy(w.history, w.conversation_id).value == "allowed-remote"
     toggle.setCurrentIndex(toggle.findText("Local-only"))
     assert history_routing.privacy(w.history, w.conversation_id).value == "local-only"
+    # Who answers, and the thinking switch, each chosen and set back.
+    from app import history_reasoning
+
+    choice = w.privacy_bar.choice
+    choice.setCurrentIndex(choice.findText("This machine"))
+    assert history_routing.route_choice(w.history, w.conversation_id) == "local"
+    choice.setCurrentIndex(choice.findText("Automatic"))
+    assert history_routing.route_choice(w.history, w.conversation_id) is None
+    think = w.privacy_bar.think
+    think.setCurrentIndex(think.findText("Thinking: on"))
+    assert history_reasoning.think(w.history, w.conversation_id) is True
+    think.setCurrentIndex(think.findText("Thinking: model default"))
+    assert history_reasoning.think(w.history, w.conversation_id) is None
     _action(w, "Regenerate").trigger()  # the Chat menu's item (Ctrl+R)
     qtbot.waitUntil(lambda: w.stream is None, timeout=60_000)
     assert w.history.messages(w.conversation_id)[-1].status == "complete"
@@ -122,6 +135,13 @@ def test_window_buttons_shortcuts_menus_and_links(
     assert QApplication.clipboard().text().startswith(last.content[:5])
     click_link(w, "copycode:0")
     assert "print('hi')" in QApplication.clipboard().text()
+    # An answer's folded thinking, unfolded and folded by its link.
+    history_reasoning.set_reasoning(w.history, last.id, "mulling it over", 3.0)
+    w.open_conversation(w.conversation_id)
+    click_link(w, f"think:{last.id}")
+    assert "mulling it over" in w.chat_view.toPlainText()
+    click_link(w, f"think:{last.id}")
+    assert "mulling it over" not in w.chat_view.toPlainText()
     first_user = w.history.messages(w.conversation_id)[0]
 
     def edit(dialog: QWidget) -> None:
@@ -180,6 +200,8 @@ def test_window_buttons_shortcuts_menus_and_links(
     dialog = app.search_dialog
     dialog.query.setText("foxes")
     dialog.run_search()
+    assert dialog.results.count() >= 1
+    dialog.include_reasoning.setChecked(True)  # and the models' thinking too
     assert dialog.results.count() >= 1
     w.new_chat()
     dialog.results.setCurrentRow(0)

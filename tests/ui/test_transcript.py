@@ -18,6 +18,7 @@ class HandStream(QObject):
     """Stands in for ChatStream: the test says what arrives and when."""
 
     chunk_did_arrive = Signal(str)
+    reasoning_did_arrive = Signal(str)
     stream_did_finish = Signal(str)
     stream_did_fail = Signal(str)
     made: list[HandStream] = []
