@@ -4,7 +4,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-STATES = ("unknown", "cool", "warm", "throttled", "hot", "paused", "cooling", "blind")
+STATES = (
+    "unknown",
+    "cool",
+    "warm",
+    "throttled",
+    "hot",
+    "paused",
+    "cooling",
+    "blind",
+    "tuning",
+)
 COLORS = {
     "unknown": "#8a8f98",
     "cool": "#2e9d5b",
@@ -14,6 +24,7 @@ COLORS = {
     "paused": "#5b7bd6",
     "cooling": "#3fa7c9",
     "blind": "#8a6fd1",
+    "tuning": "#b0559e",
 }
 
 
@@ -63,3 +74,16 @@ def tray_state(status: dict | None) -> TrayState:
     if temp >= limit - 5:
         return TrayState("warm", tooltip)
     return TrayState("cool", tooltip)
+
+
+def with_tuning(state: TrayState, tuning_summary: str | None) -> TrayState:
+    """A tuning run in progress (another process) shows as "tuning" unless the machine is hot
+    or cooling down: heat outranks it, since the user may want to stop the run."""
+    if not tuning_summary:
+        return state
+    text = f"Fennec — {tuning_summary}"
+    if state.state in ("hot", "cooling"):
+        return TrayState(state.state, state.tooltip + "\n" + tuning_summary)
+    if state.state == "unknown":
+        return TrayState("tuning", text)
+    return TrayState("tuning", text + "\n" + state.tooltip.removeprefix("Fennec — "))

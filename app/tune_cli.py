@@ -11,6 +11,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import TextIO
 
+from app import tuning_status
 from inference.errors import FennecError
 
 DEFAULTS = {"rank": 16, "alpha": 32.0, "dropout": 0.1, "targets": "q_proj,v_proj"}
@@ -149,7 +150,10 @@ def _tune(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     )
     tty = out.isatty() and not args.json_progress
 
+    adapter_name = Path(str(args.out)).name
+
     def show(progress) -> None:
+        tuning_status.write_status(adapter_name, progress)  # the app's tray reads it
         if args.json_progress:  # for the tuning window, which runs this command
             print(json.dumps(asdict(progress)), file=out, flush=True)
             return
@@ -173,6 +177,7 @@ def _tune(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         result = run.execute()
     finally:
         signal.signal(signal.SIGINT, previous)
+        tuning_status.clear_status()
     if tty:
         print(file=out)
     losses = asdict(result)

@@ -44,12 +44,26 @@ def test_tune_needs_model_data_and_out(capsys):
     assert "tune needs --model, --out" in capsys.readouterr().err
 
 
-def test_a_short_run_reports_progress_and_is_listed_under_its_base(tiny_model, tmp_path, capsys):
+def test_a_short_run_reports_progress_and_is_listed_under_its_base(
+    tiny_model, tmp_path, capsys, monkeypatch
+):
+    from app import tuning_status
+
+    seen = []  # what the app's tray would read while the run goes on
+    writes = tuning_status.write_status
+
+    def write_and_read(*a, **k):
+        writes(*a, **k)
+        seen.append(tuning_status.read_status())
+
+    monkeypatch.setattr(tuning_status, "write_status", write_and_read)
     data = _qa(tmp_path / "qa.jsonl")
     args = ["tune", "--model", str(tiny_model), "--data", str(data), "--out", "qa"]
     code = main([*args, "--iters", "10", "--eval-every", "5", "--no-governor"])
     out = capsys.readouterr().out
     assert code == 0, out
+    assert seen and seen[-1].summary.startswith("tuning qa: step 10/10")
+    assert tuning_status.read_status() is None  # gone when the run ends
     assert "[####################] 10/10" in out and "tok/s" in out and "ETA" in out
     assert "finished step 10/10" in out and "val loss 0:" in out
     folder = adapters_root() / tiny_model.name / "qa"

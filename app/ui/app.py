@@ -7,10 +7,11 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QEvent
+from PySide6.QtCore import QEvent, QTimer
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication, QMessageBox, QSystemTrayIcon
 
+from app import tuning_status
 from app.history import History, HistoryError
 from app.settings import Settings
 from app.ui.main_window import MainWindow
@@ -24,6 +25,7 @@ if TYPE_CHECKING:
     from app.ui.status_window import StatusWindow
 
 ICON = Path(__file__).resolve().parents[2] / "resources" / "icons" / "fennec.svg"
+TUNING_POLL_MS = 3000
 
 
 class FennecApp:
@@ -63,6 +65,10 @@ class FennecApp:
         )
         self.status_window: StatusWindow | None = None  # made on first use: pyqtgraph is heavy
         self._last_status: dict | None = None
+        # A tuning run is another process: its progress file is read every few seconds.
+        self.tuning_timer = QTimer(interval=TUNING_POLL_MS)
+        self.tuning_timer.timeout.connect(self._poll_tuning)
+        self.tuning_timer.start()
         QApplication.instance().aboutToQuit.connect(self.shutdown)
         self.start_worker()
 
@@ -123,6 +129,12 @@ class FennecApp:
         if self.tray is not None:
             self.tray.show_status(status)
 
+    def _poll_tuning(self) -> None:
+        status = tuning_status.read_status()
+        summary = status.summary if status is not None else None
+        if self.tray is not None:
+            self.tray.show_tuning(summary)
+
     def _show_window(self) -> None:
         self.window.showNormal()
         self.window.raise_()
@@ -132,6 +144,7 @@ class FennecApp:
         if self._shut_down:  # called by aboutToQuit and by whoever quits us
             return
         self._shut_down = True
+        self.tuning_timer.stop()
         self.window.stop()  # the partial answer is saved before the history closes
         self.window.deletion.finish()  # a deletion still undoable becomes final
         self.supervisor.status_did_change.disconnect(self._on_status)

@@ -15,7 +15,7 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QLabel, QMenu, QSystemTrayIcon, QWidget, QWidgetAction
 
-from app.thermal_state import COLORS, tray_state
+from app.thermal_state import COLORS, tray_state, with_tuning
 from thermal.governor import PRESET_LABELS
 
 
@@ -98,6 +98,8 @@ class ThermalTray(QSystemTrayIcon):
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
         self.state = "unknown"
+        self.status: dict | None = None
+        self.tuning: str | None = None  # a tuning run's one-line summary, while one runs
         self.setIcon(state_icon(self.state))
         self.setToolTip("Fennec")
         menu = QMenu()
@@ -140,8 +142,15 @@ class ThermalTray(QSystemTrayIcon):
         ):
             self.window_was_requested.emit()
 
+    def show_tuning(self, summary: str | None) -> None:
+        """A tuning run's progress (None: none runs), shown beside the worker's state."""
+        if summary != self.tuning:
+            self.tuning = summary
+            self.show_status(self.status)
+
     def show_status(self, status: dict | None) -> None:
-        state = tray_state(status)
+        self.status = status
+        state = with_tuning(tray_state(status), self.tuning)
         if state.state != self.state:
             self.state = state.state
             self.setIcon(state_icon(self.state))

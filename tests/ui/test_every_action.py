@@ -258,6 +258,16 @@ def test_every_tray_item(qtbot, app_with_tray, errors):
     app.window.hide()
     tray.activated.emit(QSystemTrayIcon.ActivationReason.Trigger)
     assert app.window.isVisible()
+    # A tuning run in another process (its progress file) shows in the tray, then ends.
+    from app import tuning_status
+    from inference.lora_train import TuneProgress
+
+    tuning_status.write_status("triage", TuneProgress(3, 10, train_loss=2.0))
+    app._poll_tuning()
+    assert tray.state == "tuning" and "tuning triage" in tray.toolTip()
+    tuning_status.clear_status()
+    app._poll_tuning()
+    assert tray.state != "tuning"
     # Quit: the signal reaches the application's quit (not run here: it would end pytest's
     # event loop); the real quit path is what `shutdown` does, which the fixture runs.
     tray.quit_was_requested.disconnect(QApplication.instance().quit)

@@ -47,3 +47,11 @@ def test_graph_without_readings_paints_a_note_not_a_black_box(qtbot, tray):
     assert len(colours) > 2  # text drawn over the background
     graph.history = [{"temperature_c": None, "power_w": None}] * 5
     graph.grab()  # readings without values: still a note, no exception
+
+
+def test_a_tuning_run_shows_in_the_icon_and_summary(tray):
+    tray.show_status(None)
+    tray.show_tuning("tuning triage: step 4/10, loss 2.10")
+    assert tray.state == "tuning" and "step 4/10" in tray.summary_label.text()
+    tray.show_tuning(None)  # the run ended
+    assert tray.state == "unknown"
