@@ -17,7 +17,8 @@ from starlette.types import Receive
 from inference.event_relay import COALESCE_S, EventRelay
 from inference.http_errors import error_response
 from inference.openai_replies import chunk, completion, event_error
-from inference.reasoning_split import ReasoningSplitter, Split
+from inference.reasoning_harmony import HarmonySplitter
+from inference.reasoning_split import ReasoningSplitter, Split, splitter_for
 from inference.requests import ChatRequest, TokenEvent
 from inference.scheduler import Scheduler
 
@@ -31,12 +32,12 @@ class Reply:
     completion_id: str  # "chatcmpl-…"
     model: str
     events: EventRelay
-    # Read after the request's first event: by then the engine has said whether the
-    # prompt opened a reasoning block (ChatRequest.opens_in_reasoning).
+    # Read after the request's first event: by then the engine has said how the prompt
+    # ends (ChatRequest.prompt_tail), which decides how reasoning is told from the answer.
     request: ChatRequest | None = None
 
-    def splitter(self) -> ReasoningSplitter:
-        return ReasoningSplitter(self.request is not None and self.request.opens_in_reasoning)
+    def splitter(self) -> ReasoningSplitter | HarmonySplitter:
+        return splitter_for(self.request.prompt_tail if self.request is not None else "")
 
 
 async def wait_for_disconnect(receive: Receive) -> None:

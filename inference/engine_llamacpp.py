@@ -34,7 +34,7 @@ from inference.prompt_checks import (
     template_refusals_are_request_errors,
 )
 from inference.prompt_store import PromptStore
-from inference.reasoning_split import prompt_opens_reasoning
+from inference.reasoning_split import REASONING_TAIL_CHARS
 from inference.requests import ChatRequest
 
 log = logging.getLogger(__name__)
@@ -159,7 +159,7 @@ class LlamaCppEngine:
     def prepare(self, request: ChatRequest) -> list[int]:
         with template_refusals_are_request_errors():
             text = self._formatter(messages=request.messages, **request.template_kwargs).prompt
-        request.opens_in_reasoning = prompt_opens_reasoning(text)
+        request.prompt_tail = text[-REASONING_TAIL_CHARS:]
         # llama.cpp splits text at special tokens in time quadratic in their number (16 s for
         # 30,000 short messages). Each end-of-turn marker is one token, so counting them
         # first refuses such a chat at once; one that passes has too few for that to matter.

@@ -23,7 +23,7 @@ from inference.prompt_checks import (
     template_refusals_are_request_errors,
 )
 from inference.prompt_store import PromptStore
-from inference.reasoning_split import REASONING_TAIL_TOKENS, prompt_opens_reasoning
+from inference.reasoning_split import REASONING_TAIL_TOKENS
 from inference.requests import ChatRequest
 
 log = logging.getLogger(__name__)
@@ -163,8 +163,7 @@ class MlxEngine:
     def prepare(self, request: ChatRequest) -> list[int]:
         with template_refusals_are_request_errors():
             prompt = self.encode_chat(request.messages, request.template_kwargs)
-        tail = self._tokenizer.decode(prompt[-REASONING_TAIL_TOKENS:])
-        request.opens_in_reasoning = prompt_opens_reasoning(tail)
+        request.prompt_tail = self._tokenizer.decode(prompt[-REASONING_TAIL_TOKENS:])
         with template_refusals_are_request_errors():
             prompt = fit_prompt(request, prompt, self._encoder(request), self.info.context_length)
         check_logit_bias(request.params.logit_bias, self._vocab)

@@ -14,11 +14,17 @@ end of an answer is shown, not swallowed.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from inference.reasoning_harmony import HarmonySplitter
 
 OPEN_TAG = "<think>"
 CLOSE_TAG = "</think>"
-# Prompt tokens an engine decodes to see whether the template opened the block.
-REASONING_TAIL_TOKENS = 8
+# How much of the end of the prompt an engine hands over (ChatRequest.prompt_tail) to say
+# whether the template opened a reasoning block: tokens (decoded), or characters.
+REASONING_TAIL_TOKENS = 16
+REASONING_TAIL_CHARS = 80
 
 _START, _REASONING, _CONTENT = "start", "reasoning", "content"
 
@@ -111,3 +117,18 @@ def prompt_opens_reasoning(prompt_tail: str) -> bool:
     """The rendered prompt (its last few tokens suffice) leaves a `<think>` open for the
     answer: the chat template started the reasoning block itself."""
     return prompt_tail.rstrip().endswith(OPEN_TAG)
+
+
+ASSISTANT_START = "<|start|>assistant"  # harmony's (gpt-oss) generation prompt
+
+
+def splitter_for(prompt_tail: str) -> ReasoningSplitter | HarmonySplitter:
+    """The splitter for an answer to a prompt ending in `prompt_tail` (its last few tokens,
+    as text): harmony after gpt-oss's `<|start|>assistant`, else `<think>` blocks, starting
+    inside one when the template opened it."""
+    from inference.reasoning_harmony import HarmonySplitter
+
+    at = prompt_tail.rfind(ASSISTANT_START)
+    if at >= 0:
+        return HarmonySplitter(prompt_tail[at + len(ASSISTANT_START) :])
+    return ReasoningSplitter(prompt_opens_reasoning(prompt_tail))

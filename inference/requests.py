@@ -39,9 +39,9 @@ class ChatRequest:
     # Variables for the chat template beyond the messages, e.g. {"enable_thinking": False}.
     template_kwargs: dict = field(default_factory=dict)
     # Set by the engine's `prepare` (before the request's first event, which the HTTP layer
-    # waits for): the rendered prompt ends inside an open `<think>`, so the answer starts
-    # as reasoning.
-    opens_in_reasoning: bool = False
+    # waits for): the rendered prompt's last few tokens as text, which say how the answer's
+    # reasoning will come (an open `<think>`, gpt-oss's `<|start|>assistant`).
+    prompt_tail: str = ""
 
 
 @dataclass(frozen=True)

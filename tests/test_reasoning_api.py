@@ -14,6 +14,7 @@ import pytest
 
 from inference.client import ChatClient
 from inference.model_source import load_engine, resolve
+from inference.reasoning_split import prompt_opens_reasoning
 from inference.requests import ChatRequest, SamplingParams
 from tests.thinking_model import make_thinking_model, think_token_ids
 from tests.worker_fixtures import ENGINES, api_client, api_worker
@@ -49,7 +50,7 @@ def raw_answer(engine, messages, bias=(), template_kwargs=None) -> tuple[str, bo
         for out in engine.step():
             parts.append(out.text)
             if out.finish_reason is not None:
-                return "".join(parts), request.opens_in_reasoning
+                return "".join(parts), prompt_opens_reasoning(request.prompt_tail)
 
 
 @pytest.fixture(scope="module")
