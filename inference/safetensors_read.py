@@ -54,6 +54,8 @@ def _read_header(shard: Path) -> dict[str, _Entry]:
             continue
         start, end = info["data_offsets"]
         entries[name] = _Entry(shard, info["dtype"], tuple(info["shape"]), base + start, base + end)
+    if entries and max(e.end for e in entries.values()) > shard.stat().st_size:
+        raise ModelError(f"{shard.name} is truncated (an interrupted download?)")
     return entries
 
 

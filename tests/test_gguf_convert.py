@@ -190,6 +190,11 @@ def tiny_src(tiny_model, tmp_path) -> Path:
     return src
 
 
+def _truncate(path: Path) -> None:
+    data = path.read_bytes()
+    path.write_bytes(data[: len(data) - 1000])
+
+
 def _byte_fallback(path: Path) -> None:
     """Byte fallback without SentencePiece's "▁" for spaces: a kind llama.cpp has no name for."""
     spec = json.loads(path.read_text())
@@ -207,6 +212,7 @@ def _edit_json(path: Path, **changes) -> None:
         (lambda s: (s / "config.json").unlink(), "missing config.json"),
         (lambda s: _edit_json(s / "config.json", model_type="llama"), "cannot convert 'llama'"),
         (lambda s: (s / "model.safetensors").unlink(), "has no weights"),
+        (lambda s: _truncate(s / "model.safetensors"), "model.safetensors is truncated"),
         (
             lambda s: (s / "model.safetensors.index.json").write_text(
                 json.dumps({"weight_map": {"a": "model.safetensors", "b": "model-2.safetensors"}})
