@@ -99,6 +99,7 @@ class LlamaCppEngine:
 
         threads = engine_threads()
         self._store = prompt_store
+        self._unsaved: list[tuple[int, list[int]]] = []  # parked, for the store when idle
         try:
             self._llm = llama_cpp.Llama(
                 model_path=model_file,
@@ -178,6 +179,7 @@ class LlamaCppEngine:
         # Every request seeds its own draw: a seeded one replays exactly, beside others too.
         seed = p.seed if p.seed is not None else secrets.randbits(32)
         sampler = SequenceSampler(p, self._n_vocab, seed)
+        self.save_pending()
         seq_id, reused = self._slots.take(prompt)
         reused = self._saved_sequence(prompt, seq_id, reused)
         self._running[request.id] = _Sequence(
@@ -251,16 +253,24 @@ class LlamaCppEngine:
         seq.sampler.close()
         # The last sampled token is not in the KV yet; what is waits for the next turn.
         self._slots.park(seq.seq_id, seq.tokens[: seq.n_past])
-        if self._store is not None:  # and on disk, for after a restart
-            self._save_sequence(seq.seq_id, seq.tokens[: seq.n_past])
+        if self._store is not None:  # and on disk when idle, for after a restart
+            self._unsaved.append((seq.seq_id, seq.tokens[: seq.n_past]))
         return StepOutput(seq.request.id, text, token, reason)
 
-    def _save_sequence(self, seq_id: int, tokens: list[int]) -> None:
+    def save_pending(self) -> None:
+        """Write parked conversations' KV to the store. The scheduler calls this when idle,
+        so a save never delays the end of an answer; `start` calls it before a parked
+        sequence can be reused (its KV would change)."""
         from inference.prompt_files import save_llamacpp_sequence
 
-        assert self._store is not None
+        pending, self._unsaved = self._unsaved, []
         ctx = self._context.ctx
-        self._store.save(tokens, lambda path: save_llamacpp_sequence(ctx, path, seq_id, tokens))
+        for seq_id, tokens in pending if self._store is not None else ():
+            if self._slots.holding(seq_id) != tokens:  # evicted or reused meanwhile
+                continue
+            self._store.save(
+                tokens, lambda path, s=seq_id, t=tokens: save_llamacpp_sequence(ctx, path, s, t)
+            )
 
     def _saved_sequence(self, prompt: list[int], seq_id: int, reused: int) -> int:
         """A longer prefix saved on disk (by an earlier worker) beats the parked one: loaded
@@ -305,6 +315,7 @@ class LlamaCppEngine:
         for seq in self._running.values():
             seq.sampler.close()
         self._running.clear()
+        self._unsaved.clear()
         self._context.clear()
         self._slots.reset(self._n_seq)
 
@@ -316,6 +327,7 @@ class LlamaCppEngine:
         return self._slots.parked()
 
     def close(self) -> None:
+        self.save_pending()
         self._reset()
         self._context.close()
         self._llm.close()

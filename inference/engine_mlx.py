@@ -101,6 +101,7 @@ class MlxEngine:
         self._carried: list[StepOutput] = []  # tokens a sequence brought into the batch
         self._kv_bits = kv_bits
         self._store = prompt_store
+        self._unsaved: list[tuple[list[int], Any]] = []  # finished, for the store when idle
         self._kv_group = kv_group_size(model_kv_shape(Path(model_path)).head_dim, kv_bits)
         args = getattr(self._model, "args", None)
         self._vocab = int(getattr(args, "vocab_size", 0) or len(self._tokenizer.vocab))
@@ -290,10 +291,17 @@ class MlxEngine:
     def _keep_cache(self, tokens: list[int], cache: Any) -> None:
         if cache is not None and tokens:
             self._prompt_cache.insert_cache("model", list(tokens), cache)
-            if self._store is not None:  # and on disk, for after a restart
-                from inference.prompt_files import save_mlx_cache
+            if self._store is not None:  # and on disk when idle, for after a restart
+                self._unsaved.append((list(tokens), cache))
 
-                self._store.save(list(tokens), lambda path: save_mlx_cache(path, cache))
+    def save_pending(self) -> None:
+        """Write finished conversations' KV to the store. The scheduler calls this when
+        idle, so a save never delays the end of an answer or the start of the next."""
+        from inference.prompt_files import save_mlx_cache
+
+        pending, self._unsaved = self._unsaved, []
+        for tokens, cache in pending if self._store is not None else ():
+            self._store.save(tokens, lambda path, cache=cache: save_mlx_cache(path, cache))
 
     def _saved_cache(self, prompt: list[int], cache: Any, rest: list[int]) -> tuple[Any, list]:
         """A longer prefix saved on disk (by an earlier worker) beats the one in memory."""
@@ -407,6 +415,7 @@ class MlxEngine:
 
     def close(self) -> None:
         """Release the model: drop the weights and caches, and hand MLX's buffers back."""
+        self.save_pending()
         self._generator.close()
         self._sequences.clear()
         self._by_uid.clear()

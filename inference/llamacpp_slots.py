@@ -63,6 +63,10 @@ class SequenceSlots:
     def parked(self) -> int:
         return len(self._parked)
 
+    def holding(self, seq_id: int) -> list[int] | None:
+        """The tokens a parked sequence's KV holds; None if it is not parked."""
+        return self._parked.get(seq_id)
+
     def reset(self, n_seq: int) -> None:
         """Everything free (after the KV buffer was cleared)."""
         self._parked.clear()

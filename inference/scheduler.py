@@ -188,6 +188,8 @@ class Scheduler:
         self._ready.set()
         while not self._stopping:
             idle = not self._active and not self._pending
+            if idle and self._inbox.empty():
+                self._save_pending()
             self._drain_inbox(block=self._paused or idle, timeout=self._idle_timeout())
             if self._engine is None:
                 self._load_for_pending()
@@ -224,6 +226,16 @@ class Scheduler:
             self._deliver(engine, output)
         if self._pacing_s > 0 and engine.running():
             self._clock.sleep(self._pacing_s)
+
+    def _save_pending(self) -> None:
+        """Idle: the engine writes finished conversations' KV to disk (if it keeps any)."""
+        save = getattr(self._engine, "save_pending", None)
+        if save is None:
+            return
+        try:
+            save()
+        except Exception:  # a lost cache file must not stop the model thread
+            log.exception("saving prompt caches")
 
     # -- loading and idle unload ---------------------------------------------------------
     def _load(self) -> None:

@@ -143,8 +143,10 @@ def test_an_engine_reloads_a_saved_conversation_and_answers_the_same(
     memory = MemoryOptions(prompt_cache_dir=tmp_path / "kv")
     cold = load_engine(files, engine_name, memory=memory)
     first, cached = _answer(cold, LONG_CHAT)
+    assert not list(tmp_path.rglob("*.json"))  # saved when idle, not before the answer ends
+    cold.save_pending()
     cold.close()
-    assert cached == 0 and list((tmp_path / "kv").rglob("*.json"))
+    assert cached == 0 and len(list((tmp_path / "kv").rglob("*.json"))) == 1
 
     follow = LONG_CHAT + [
         {"role": "assistant", "content": "ears"},
