@@ -77,6 +77,9 @@ class PromptStore:
         self.budget_bytes = budget_bytes
         self.suffix = suffix  # the engine's file type: ".safetensors" or ".state"
         self.identity = identity
+        # What each record holds, by file name, with its modification time: a request reads
+        # only the records that changed since the last one, not the whole folder again.
+        self._known: dict[str, tuple[int, list[int]]] = {}
 
     def _paths(self, tokens: list[int]) -> tuple[Path, Path]:
         name = hashlib.sha256(json.dumps(tokens).encode()).hexdigest()[:32]
@@ -91,13 +94,10 @@ class PromptStore:
             return None
         best: tuple[int, Path, list[int]] | None = None
         floor = max(longer_than, MIN_REUSED_TOKENS - 1)
-        for sidecar in self.folder.glob("*.json"):
-            meta = self._read_sidecar(sidecar)
-            if meta is None:
-                continue
-            n = common_prefix(meta["tokens"], prompt)
+        for sidecar, tokens in self._entries():
+            n = common_prefix(tokens, prompt)
             if n > floor and (best is None or n > best[0]):
-                best = (n, sidecar, meta["tokens"])
+                best = (n, sidecar, tokens)
         if best is None:
             return None
         common, sidecar, tokens = best
@@ -107,8 +107,29 @@ class PromptStore:
             log.warning("discarding a damaged prompt cache %s", data.name)
             self.discard(data)
             return self.longest_prefix(prompt, longer_than)
-        os.utime(sidecar)  # recently used: the last to go
+        try:
+            os.utime(sidecar)  # recently used: the last to go
+        except OSError:
+            pass  # deleted meanwhile (another worker's budget): it was read whole already
         return StoredPrefix(data, tokens, common)
+
+    def _entries(self) -> list[tuple[Path, list[int]]]:
+        """Every readable record of this identity and the tokens it holds."""
+        known: dict[str, tuple[int, list[int]]] = {}
+        for sidecar in self.folder.glob("*.json"):
+            try:
+                mtime = sidecar.stat().st_mtime_ns
+            except OSError:
+                continue
+            entry = self._known.get(sidecar.name)
+            if entry is None or entry[0] != mtime:
+                meta = self._read_sidecar(sidecar)
+                if meta is None:
+                    continue
+                entry = (mtime, meta["tokens"])
+            known[sidecar.name] = entry
+        self._known = known
+        return [(self.folder / name, tokens) for name, (_, tokens) in known.items()]
 
     def load(self, prompt: list[int], loader: Callable[[StoredPrefix], object], longer_than=0):
         """`loader(entry)` for the best saved prefix of `prompt`: (entry, its result), or
@@ -175,11 +196,8 @@ class PromptStore:
         return data
 
     def _drop_prefixes_of(self, tokens: list[int], keep: Path) -> None:
-        for sidecar in self.folder.glob("*.json"):
-            if sidecar == keep:
-                continue
-            meta = self._read_sidecar(sidecar)
-            if meta is not None and tokens[: len(meta["tokens"])] == meta["tokens"]:
+        for sidecar, held in self._entries():
+            if sidecar != keep and tokens[: len(held)] == held:
                 self.discard(sidecar.with_suffix(self.suffix))
 
     def enforce_budget(self, keep: Path | None = None) -> None:
