@@ -74,12 +74,19 @@ def _m005_reasoning(db: sqlite_utils.Database) -> None:
     migrate_reasoning(db)
 
 
+def _m006_profiles(db: sqlite_utils.Database) -> None:
+    from app.history_profiles import migrate_profiles  # lives beside History
+
+    migrate_profiles(db)
+
+
 MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     ("m001_initial", _m001_initial),
     ("m002_fts", _m002_fts),
     ("m003_privacy_routing", _m003_privacy_routing),
     ("m004_stream_chunks", _m004_stream_chunks),
     ("m005_reasoning", _m005_reasoning),
+    ("m006_profiles", _m006_profiles),
 ]
 
 

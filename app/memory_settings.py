@@ -6,6 +6,9 @@ from __future__ import annotations
 
 from app.settings import Settings
 
+# The settings the worker must restart to apply.
+MEMORY_KEYS = ("context_tokens", "kv_bits", "prompt_cache_gb", "idle_unload_minutes")
+
 
 def memory_serve_args(settings: Settings) -> list[str]:
     """Flags for `fennec serve` from the user's settings."""

@@ -35,6 +35,14 @@ SCHEMA: tuple[Setting, ...] = (
         "model", "Model", str, "", "Model folder, GGUF file or Hugging Face id", editor="model"
     ),
     Setting(
+        "adapter",
+        "Adapter",
+        str,
+        "",
+        "A LoRA adapter tuned for this model (fennec tune list); empty: none",
+        editor="adapter",
+    ),
+    Setting(
         "engine",
         "Engine",
         str,

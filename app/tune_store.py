@@ -71,3 +71,20 @@ def find_adapter(name: str) -> Path:
             + ", ".join(str(m) for m in matches)
         )
     return matches[0]
+
+
+def adapters_for(model: str) -> list[StoredAdapter]:
+    """The stored adapters made for `model` (as the Model setting names it), by name: those
+    filed under its folder name or recording it as their base. Cheap (no weights hashed); the
+    worker checks the fingerprints when it loads one."""
+    slug = base_slug(_model_id(model))
+    return [
+        a
+        for a in list_adapters()
+        if a.path.parent.name == slug or a.meta.base_model in (model, _model_id(model))
+    ]
+
+
+def _model_id(model: str) -> str:
+    """A folder or file path as the store names its base: the last path part."""
+    return Path(model).name if is_path(model) or Path(model).exists() else model

@@ -9,9 +9,10 @@ from dataclasses import dataclass
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
-from app import history_reasoning, history_routing
+from app import history_profiles, history_reasoning, history_routing
 from app.answer_reasoning import ReasoningTrack, thought_label
 from app.history import History, HistoryError
+from app.profiles import ProfileStore
 from app.providers import ProviderStore
 from app.routed_chat import AnswerInfo, Connections, RoutedChat, offload_policy, stream_routed
 from app.routing import LOCAL, answered_label
@@ -60,6 +61,7 @@ class Answering(QObject):
         self.chat_view = chat_view
         self.worker_status = worker_status  # the worker's last status, for routing by heat
         self.provider_store: Callable[[], ProviderStore] = ProviderStore  # tests inject theirs
+        self.profiles = ProfileStore()
         self.stream: ChatStream | None = None
         self.message_id: int | None = None  # the answer being streamed
         self._answer_info: list[AnswerInfo] = []  # who is making it: filled on its thread
@@ -82,6 +84,10 @@ class Answering(QObject):
             return False
         answer = self.message_id
         system = self.settings.get("system_prompt")
+        profile_name = history_profiles.profile_name(self.history, cid)
+        profile = self.profiles.get(profile_name) if profile_name else None
+        if profile is not None:  # the conversation's assistant profile speaks for it
+            system = profile.system_prompt
 
         def prompt() -> list[dict]:  # runs on the stream's thread: O(conversation)
             messages = self.history.prompt_messages(cid, answer)

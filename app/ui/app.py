@@ -13,9 +13,11 @@ from PySide6.QtWidgets import QApplication, QMessageBox, QSystemTrayIcon
 
 from app import tuning_status
 from app.history import History, HistoryError
+from app.memory_settings import MEMORY_KEYS, memory_serve_args
 from app.settings import Settings
 from app.ui.main_window import MainWindow
 from app.ui.model_picker import ModelPicker
+from app.ui.profiles_dialog import ProfilesDialog
 from app.ui.search_dialog import SearchDialog
 from app.ui.settings_dialog import SettingsDialog
 from app.ui.supervisor import WorkerSupervisor
@@ -60,6 +62,9 @@ class FennecApp:
         self.window.search_was_requested.connect(self.open_search)
         self.window.settings_were_requested.connect(self.open_settings)
         self.window.status_was_requested.connect(self.open_status)
+        self.window.profiles_were_requested.connect(self.open_profiles)
+        self.window.model_target_did_change.connect(self.start_worker)
+        self.window.worker_switch_was_requested.connect(self.start_worker)
         self.window.resume_was_requested.connect(
             lambda: self.supervisor.post("/fennec/pause", {"paused": False})
         )
@@ -72,25 +77,41 @@ class FennecApp:
         QApplication.instance().aboutToQuit.connect(self.shutdown)
         self.start_worker()
 
-    def start_worker(self) -> None:
-        model = self.settings.get("model")
+    def start_worker(self, model: str | None = None, adapter: str | None = None) -> None:
+        """Run the app's model and adapter, or those a conversation's profile names."""
+        if model is None:
+            model, adapter = self.settings.get("model"), self.settings.get("adapter")
+        adapter = adapter or ""
         if not model:
             self.window.show_needs_model()
             return
+        self.window.running_target = (model, adapter)
         self.window.show_loading(model)
+        extra = memory_serve_args(self.settings)
+        if adapter:
+            extra += ["--adapter", adapter]
         self.supervisor.start(
             model,
             self.settings.get("engine"),
             self.settings.get("preset"),
             self.settings.get("temperature_source"),
+            extra,
         )
 
     def choose_model(self) -> None:
         picker = ModelPicker(self.window)
         if picker.exec() and picker.chosen:
             self.settings.set("model", picker.chosen)
+            self.settings.set("adapter", "")  # an adapter belongs to the model it was tuned on
             self.settings.save()
+            self.window.refresh_header()
             self.start_worker()
+
+    def open_profiles(self) -> None:
+        dialog = ProfilesDialog(self.window.profiles, self.settings.get("model"), self.window)
+        dialog.profiles_did_change.connect(self.window.refresh_header)
+        self.profiles_dialog = dialog
+        dialog.exec()
 
     def open_search(self) -> None:
         dialog = SearchDialog(self.history, self.window)
@@ -99,9 +120,11 @@ class FennecApp:
         self.search_dialog = dialog
 
     def open_settings(self) -> None:
-        before = (self.settings.get("model"), self.settings.get("engine"))
+        keys = ("model", "engine", "adapter", *MEMORY_KEYS)
+        before = [self.settings.get(k) for k in keys]
         if SettingsDialog(self.settings, self.window).exec():
-            if (self.settings.get("model"), self.settings.get("engine")) != before:
+            self.window.refresh_header()
+            if [self.settings.get(k) for k in keys] != before:
                 self.start_worker()
             else:
                 self.supervisor.post("/fennec/preset", {"preset": self.settings.get("preset")})

@@ -20,13 +20,16 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app import history_profiles
 from app.history import History, HistoryError
+from app.profiles import Profile, ProfileStore
 from app.routed_chat import offload_policy
 from app.settings import Settings, closes_to_tray
 from app.ui.answering import Answering
 from app.ui.chat_stream import ChatStream
 from app.ui.conversation_list import ConversationList
 from app.ui.menu_bar import build_menu_bar
+from app.ui.model_header import ModelHeader
 from app.ui.pending_deletion import PendingDeletion
 from app.ui.privacy_bar import PrivacyBar, provider_names
 from app.ui.transcript import Transcript
@@ -41,6 +44,9 @@ class MainWindow(QMainWindow):
     status_was_requested = Signal()
     resume_was_requested = Signal()
     quit_was_requested = Signal()
+    profiles_were_requested = Signal()
+    model_target_did_change = Signal()  # the app's model or adapter: restart the worker
+    worker_switch_was_requested = Signal(str, str)  # a profile's (model, adapter) must run
 
     def __init__(self, history: History, settings: Settings) -> None:
         super().__init__()
@@ -52,6 +58,10 @@ class MainWindow(QMainWindow):
         self.token = ""
         self.conversation_id: int | None = None
         self.has_tray = False  # the app says when a tray icon can bring the window back
+        self.profiles = ProfileStore()
+        self.running_target: tuple[str, str] | None = None  # (model, adapter) the worker runs
+        self.pending_profile: str | None = None  # a new chat's profile, until it is created
+        self.answer_waits_for_worker = False  # sent while the worker switched models
         self._build()
         self._recover_interrupted()
         self.refresh_conversations()
@@ -87,6 +97,12 @@ class MainWindow(QMainWindow):
         self.state_view.status_was_requested.connect(self.status_was_requested.emit)
         self.banner = self.state_view.banner
         self.thermal_chip = self.state_view.chip
+        self.answering.profiles = self.profiles
+        self.header = ModelHeader(self.profiles)
+        self.header.model_was_chosen.connect(self._on_header_model_chosen)
+        self.header.profile_was_chosen.connect(self._on_header_profile_chosen)
+        self.header.more_models_were_requested.connect(self.model_was_requested.emit)
+        self.header.profiles_were_requested.connect(self.profiles_were_requested.emit)
         self.deletion = PendingDeletion(self.history, self)
         self.deletion.deletion_did_change.connect(self.refresh_conversations)
         self.statusBar().addPermanentWidget(self.deletion.button)
@@ -129,9 +145,16 @@ class MainWindow(QMainWindow):
         self.pages.addWidget(chat)
         # The banner sits above both pages: a model that fails to load is reported on the
         # "choose a model" page too.
+        header = QWidget()
+        hv = QHBoxLayout(header)
+        hv.setContentsMargins(0, 0, 0, 0)
+        hv.addWidget(self.header)
+        hv.addStretch(1)
+        hv.addWidget(self.thermal_chip)
         right = QWidget()
         rv = QVBoxLayout(right)
         rv.setContentsMargins(0, 0, 0, 0)
+        rv.addWidget(header)
         rv.addWidget(self.banner)
         rv.addWidget(self.state_view.pause_banner)
         rv.addWidget(self.pages)
@@ -142,6 +165,7 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(splitter)
         self._actions()
         self._update_buttons()
+        self.refresh_header()
 
     def _actions(self) -> None:
         self.actions_ = build_menu_bar(
@@ -172,6 +196,9 @@ class MainWindow(QMainWindow):
         self.pages.setCurrentIndex(1)
         self.state_view.ready(model)
         self._update_buttons()
+        if self.answer_waits_for_worker and self.conversation_id is not None:
+            self.answer_waits_for_worker = False  # the model it was sent to is ready now
+            self._start_answer()
 
     def show_loading(self, model: str) -> None:
         self.pages.setCurrentIndex(1)  # the chats can be read while the model loads
@@ -179,6 +206,7 @@ class MainWindow(QMainWindow):
 
     def worker_lost(self, message: str) -> None:
         self.base_url = ""
+        self.answer_waits_for_worker = False  # the question stays; Regenerate asks again
         if not self.history.conversations():
             self.pages.setCurrentIndex(0)  # nothing to show yet: offer another model
         if self.stream is not None:
@@ -213,6 +241,8 @@ class MainWindow(QMainWindow):
         self.chat_view.show_conversation(None)
         self.chat_pages.setCurrentWidget(self.welcome)
         self.privacy_bar.show_conversation(None)
+        self.pending_profile = None
+        self.refresh_header()
         self.input.setFocus()
 
     def send_example(self, prompt: str) -> None:
@@ -230,6 +260,7 @@ class MainWindow(QMainWindow):
         self.chat_pages.setCurrentWidget(self.chat_view)
         self.chat_view.show_conversation(conversation_id, self.streaming_message)
         self.privacy_bar.show_conversation(conversation_id)
+        self.refresh_header()
         if message_id is not None:
             self.chat_view.scroll_to_message(message_id)
 
@@ -264,6 +295,10 @@ class MainWindow(QMainWindow):
                 self.chat_pages.setCurrentWidget(self.chat_view)
                 self.chat_view.show_conversation(self.conversation_id)
                 self.privacy_bar.conversation_was_created(self.conversation_id)
+                history_profiles.set_profile_name(
+                    self.history, self.conversation_id, self.pending_profile
+                )
+                self.pending_profile = None
             question = self.history.add_message(self.conversation_id, "user", text)
         except HistoryError as e:
             self.show_banner(str(e))  # the text stays in the box: nothing is lost
@@ -297,8 +332,50 @@ class MainWindow(QMainWindow):
         """Stop the answer at once; what arrived stays, marked stopped."""
         self.answering.stop()
 
+    # -- who answers: the app's model, an adapter, or the conversation's profile ----------------
+    def conversation_profile(self) -> Profile | None:
+        name = self.pending_profile
+        if self.conversation_id is not None:
+            name = history_profiles.profile_name(self.history, self.conversation_id)
+        return self.profiles.get(name) if name else None
+
+    def desired_target(self) -> tuple[str, str]:
+        """The (model, adapter) this conversation should be answered by."""
+        profile = self.conversation_profile()
+        if profile is not None:
+            return profile.target
+        return self.settings.get("model"), self.settings.get("adapter")
+
+    def refresh_header(self) -> None:
+        profile = self.conversation_profile()
+        model, adapter = self.settings.get("model"), self.settings.get("adapter")
+        self.header.show_choice(model, adapter, profile.name if profile else None)
+
+    def _on_header_model_chosen(self, adapter: str) -> None:
+        self.settings.set("adapter", adapter)
+        self.settings.save()
+        self.model_target_did_change.emit()
+
+    def _on_header_profile_chosen(self, name: str) -> None:
+        if self.conversation_id is None:
+            self.pending_profile = name or None
+        else:
+            history_profiles.set_profile_name(self.history, self.conversation_id, name or None)
+
+    def _needs_worker_switch(self) -> bool:
+        if self.running_target is None or self.privacy_bar.planned_remote:
+            return False  # no app worker to switch (tests), or a provider answers anyway
+        return self.desired_target() != self.running_target
+
     def _start_answer(self) -> None:
         assert self.conversation_id is not None
+        if self._needs_worker_switch():
+            # One worker runs one model: switch it, and answer once it is ready.
+            self.answer_waits_for_worker = True
+            self.base_url = ""
+            self._update_buttons()
+            self.worker_switch_was_requested.emit(*self.desired_target())
+            return
         if not self.answering.start(self.conversation_id, self.base_url, self.token):
             return
         self.show_banner("")

@@ -93,6 +93,8 @@ def _editor(setting: Setting, value) -> QWidget:
         return PathField(str(value), setting.editor)
     if setting.editor == "provider":
         return _provider_box(str(value))
+    if setting.editor == "adapter":
+        return _adapter_box(str(value))
     return QLineEdit(str(value))
 
 
@@ -166,3 +168,17 @@ class SettingsDialog(QDialog):
             self.error.setText(str(e))  # the dialog stays open with what the user typed
             return
         self.accept()
+
+
+def _adapter_box(value: str) -> QComboBox:
+    """None, or one of the stored adapters (fennec tune list), named with its base model."""
+    from app.tune_store import list_adapters
+
+    box = QComboBox()
+    box.addItem("None", "")
+    for stored in list_adapters():
+        box.addItem(f"{stored.meta.name} (for {stored.meta.base_model})", str(stored.path))
+    if value and box.findData(value) < 0:
+        box.addItem(value, value)
+    box.setCurrentIndex(max(0, box.findData(value)))
+    return box

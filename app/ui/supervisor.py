@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import signal
 import tempfile
+from collections.abc import Sequence
 from pathlib import Path
 
 import httpx
@@ -69,7 +70,10 @@ class WorkerSupervisor(QObject):
         engine: str = "auto",
         preset: str = "cool",
         temperature_source: str = "auto",
+        extra_args: Sequence[str] = (),
     ) -> None:
+        """Start (or restart) the worker; `extra_args` are more `fennec serve` flags (the
+        memory settings, an adapter)."""
         self._args = [
             "--model",
             model,
@@ -79,6 +83,7 @@ class WorkerSupervisor(QObject):
             preset,
             "--temperature-source",
             temperature_source,
+            *extra_args,
         ]
         self._restarts = 0
         self._launch()

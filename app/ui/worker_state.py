@@ -61,8 +61,7 @@ class WorkerStateView(QObject):
         self.chip = ThermalChip()
         self.chip.clicked.connect(self.status_was_requested.emit)
         status_bar.addWidget(self.figures, 1)
-        status_bar.addPermanentWidget(self.note)
-        status_bar.addPermanentWidget(self.chip)
+        status_bar.addPermanentWidget(self.note)  # the chip sits in the window's header
 
     def loading(self, model: str) -> None:
         self.state = "loading"

@@ -230,6 +230,13 @@ def test_window_buttons_shortcuts_menus_and_links(
     opened = answer_next_dialog(reject)
     _action(w, "Choose a model…").trigger()
     assert opened == ["ModelPicker"]
+    # The header's model list: more models (the picker), and the profiles dialog.
+    opened = answer_next_dialog(reject)
+    w.header.activated.emit(w.header.findText("Get more models…"))
+    assert opened == ["ModelPicker"]
+    opened = answer_next_dialog(reject)
+    w.header.activated.emit(w.header.findText("Manage profiles…"))
+    assert opened == ["ProfilesDialog"]
     assert w.base_url  # the worker kept running through all of it
     assert errors == []
     assert "Something went wrong" not in w.banner.text()
