@@ -153,6 +153,11 @@ def _check(engine: str, figures: dict) -> list[str]:
     return missed
 
 
+def _write(path: Path, report: dict) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(report, indent=2))
+
+
 def run_memory_bench(args: argparse.Namespace) -> int:
     engines = [e for e in args.engines.split(",") if e]
     root = args.dir or Path(tempfile.mkdtemp(prefix="fennec-bench-memory-"))
@@ -195,14 +200,14 @@ def run_memory_bench(args: argparse.Namespace) -> int:
             }
             print(f"[{engine}]")
             missed += _check(engine, figures)
+            _write(args.json, report | {"missed": missed})  # an engine's figures survive a crash
     finally:
         if home_before is None:
             os.environ.pop("FENNEC_HOME", None)
         else:
             os.environ["FENNEC_HOME"] = home_before
     report["missed"] = missed
-    args.json.parent.mkdir(parents=True, exist_ok=True)
-    args.json.write_text(json.dumps(report, indent=2))
+    _write(args.json, report)
     print(f"wrote {args.json}")
     if missed:
         print("missed: " + "; ".join(missed))
