@@ -190,7 +190,9 @@ class Scheduler:
             idle = not self._active and not self._pending
             if idle and self._inbox.empty():
                 self._save_pending()
-            self._drain_inbox(block=self._paused or idle, timeout=self._idle_timeout())
+            # Only an idle model has an unload to wake for; a paused busy one waits for resume.
+            timeout = self._idle_timeout() if idle else None
+            self._drain_inbox(block=self._paused or idle, timeout=timeout)
             if self._engine is None:
                 self._load_for_pending()
                 continue

@@ -158,6 +158,29 @@ def test_the_idle_wait_blocks_instead_of_polling(idle_scheduler, monkeypatch):
     assert len(reads) <= 1
 
 
+def test_a_paused_request_neither_unloads_nor_spins(idle_scheduler, monkeypatch):
+    """Paused mid-answer past the idle minutes: the model stays, the thread sleeps."""
+    clock, factory = ManualClock(), _Factory()
+    s = idle_scheduler(factory, 1, clock)
+    engine = factory.made[0]()
+    engine.words = 10**6
+    q: queue.Queue = queue.Queue()
+    s.submit(ChatRequest([{"role": "user", "content": "hi"}]), q.put)
+    q.get(timeout=5)  # accepted
+    s.set_paused(True)
+    time.sleep(0.1)
+    clock.advance(10 * MINUTE)
+    s.wake()
+    time.sleep(0.1)
+    reads = []
+    original = s._inbox.get
+    monkeypatch.setattr(s._inbox, "get", lambda *a, **k: (reads.append(k), original(*a, **k))[1])
+    time.sleep(0.3)
+    assert len(reads) <= 1 and s.status().model_state == READY
+    s.set_paused(False)
+    s.cancel(max(engine.running_ids, default=0))
+
+
 @pytest.mark.parametrize("engine_name", ["mlx", "llamacpp"])
 def test_a_real_engine_is_freed_and_answers_the_same_after_reload(tiny_model, engine_name):
     from inference.model_source import load_engine, resolve
