@@ -54,11 +54,3 @@ class ReasoningTrack:
             return False
         self.saved_at, self.saved_length = now, length
         return True
-
-
-def thought_label(seconds: float | None, thinking: bool = False) -> str:
-    """ "Thinking… 4 s" while it thinks, "Thought for 12 s" after."""
-    if seconds is None:
-        return ""
-    shown = f"{seconds:.0f} s" if seconds >= 1 else "a moment"
-    return f"Thinking… {shown}" if thinking else f"Thought for {shown}"

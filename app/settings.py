@@ -90,6 +90,15 @@ SCHEMA: tuple[Setting, ...] = (
         choice_labels=("Automatic", "Skin / enclosure", "Hottest die"),
     ),
     Setting(
+        "language",
+        "Language",
+        str,
+        "auto",
+        "The window's language; takes effect on restart",
+        choices=("auto", "en", "zh_CN"),
+        choice_labels=("System language", "English", "简体中文"),
+    ),
+    Setting(
         "on_close",
         "Closing the window",
         str,

@@ -10,14 +10,16 @@ from dataclasses import dataclass
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from app import history_profiles, history_reasoning, history_routing
-from app.answer_reasoning import ReasoningTrack, thought_label
+from app.answer_reasoning import ReasoningTrack
 from app.history import History, HistoryError
 from app.profiles import ProfileStore
 from app.providers import ProviderStore
 from app.routed_chat import AnswerInfo, Connections, RoutedChat, offload_policy, stream_routed
-from app.routing import LOCAL, answered_label
+from app.routing import LOCAL
 from app.settings import Settings
 from app.ui.chat_stream import ChatStream
+from app.ui.i18n import tr
+from app.ui.render import answered_words, thought_words
 from app.ui.transcript import Transcript
 from inference.client import Delta
 
@@ -142,7 +144,7 @@ class Answering(QObject):
                 # Who made it (a remote that failed over says so); nothing routed yet: local.
                 info = self._answer_info[0] if self._answer_info else None
                 target, note = (info.answered_by, info.note) if info else (LOCAL, None)
-                footer = answered_label(target, note)
+                footer = answered_words(target, note)
                 history_routing.set_answered_by(self.history, self.message_id, target, note)
                 self._save_reasoning(final=True)
             except HistoryError as e:
@@ -187,14 +189,16 @@ class Answering(QObject):
         if stream is not self.stream:
             return
         self.end("error")
-        self.problem_did_occur.emit(f"The answer was interrupted: {message}. What arrived is kept.")
+        self.problem_did_occur.emit(
+            tr("The answer was interrupted: {reason}. What arrived is kept.").format(reason=message)
+        )
 
     def _render_if_dirty(self) -> None:
         if self.message_id is not None and self.reasoning.thinking:
             self._dirty = True  # the "Thinking… N s" count moves on while tokens do not
         if self._dirty and self.message_id is not None:
             self._dirty = False
-            note = thought_label(self.reasoning.seconds(), self.reasoning.thinking)
+            note = thought_words(self.reasoning.seconds(), self.reasoning.thinking)
             self.chat_view.update_streaming("".join(self._streamed), note)
             try:
                 self._save_reasoning()

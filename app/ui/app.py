@@ -15,6 +15,7 @@ from app import tuning_status
 from app.history import History, HistoryError
 from app.memory_settings import MEMORY_KEYS, memory_serve_args
 from app.settings import Settings
+from app.ui.i18n import install_translator, tr
 from app.ui.main_window import MainWindow
 from app.ui.model_picker import ModelPicker
 from app.ui.profiles_dialog import ProfilesDialog
@@ -187,9 +188,11 @@ def _install_excepthook() -> None:
         previous(kind, value, tb)
         QMessageBox.warning(
             None,
-            "Fennec",
-            f"Something went wrong: {value}\n\n"
-            "Your conversations are saved. If this keeps happening, restart Fennec.",
+            tr("Fennec"),
+            tr(
+                "Something went wrong: {error}\n\n"
+                "Your conversations are saved. If this keeps happening, restart Fennec."
+            ).format(error=value),
         )
 
     sys.excepthook = hook
@@ -203,10 +206,11 @@ def run_app(model: str | None = None, self_test: Path | None = None) -> int:
     app.setApplicationName("Fennec")
     app.setWindowIcon(QIcon(str(ICON)))
     app.setQuitOnLastWindowClosed(True)
+    install_translator(Settings().get("language"))  # before any window is built
     try:
         fennec = FennecApp(model)
     except HistoryError as e:
-        QMessageBox.critical(None, "Fennec", str(e))
+        QMessageBox.critical(None, tr("Fennec"), str(e))
         return 1
     fennec.window.show()
     if self_test is not None:

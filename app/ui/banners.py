@@ -5,8 +5,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QPalette
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QProgressBar, QPushButton
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QProgressBar, QPushButton, QVBoxLayout
+
+from app.ui.error_words import humane
+from app.ui.i18n import tr
 
 
 class Banner(QFrame):
@@ -28,11 +32,22 @@ class Banner(QFrame):
         self.busy.setTextVisible(False)
         self.button = QPushButton("")
         self.button.clicked.connect(self._on_button_clicked)
-        layout = QHBoxLayout(self)
+        # The technical text behind a calm message, shown only when asked for.
+        self.details_button = QPushButton(tr("Details"))
+        self.details_button.setCheckable(True)
+        self.details_button.toggled.connect(self._on_details_button_toggled)
+        self.details = QLabel("")
+        self.details.setWordWrap(True)
+        self.details.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        row = QHBoxLayout()
+        row.addWidget(self.label, 1)
+        row.addWidget(self.busy)
+        row.addWidget(self.details_button)
+        row.addWidget(self.button)
+        layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 4, 8, 4)
-        layout.addWidget(self.label, 1)
-        layout.addWidget(self.busy)
-        layout.addWidget(self.button)
+        layout.addLayout(row)
+        layout.addWidget(self.details)
         self._on_action: Callable[[], object] | None = None
         self.show_message("")
 
@@ -44,8 +59,14 @@ class Banner(QFrame):
         busy: bool = False,
     ) -> None:
         """Show `text` (hide the banner when empty), with a button labelled `action` and, while
-        something is under way, a busy bar."""
+        something is under way, a busy bar. A technical error is told in plain words, its
+        original text behind "Details"."""
+        text, details = humane(text)
         self.label.setText(text)
+        self.details.setText(details)
+        self.details_button.setChecked(False)
+        self.details_button.setVisible(bool(details))
+        self.details.setVisible(False)
         self.busy.setVisible(busy)
         self._on_action = on_action
         self.button.setText(action)
@@ -54,6 +75,9 @@ class Banner(QFrame):
 
     def text(self) -> str:
         return self.label.text()
+
+    def _on_details_button_toggled(self, shown: bool) -> None:
+        self.details.setVisible(shown)
 
     def _on_button_clicked(self) -> None:
         if self._on_action is not None:

@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterator
 from PySide6.QtCore import QObject, Signal
 
 from app.routed_chat import Connections
+from app.ui.i18n import tr
 from inference.client import Delta
 from inference.errors import FennecError
 
@@ -44,7 +45,9 @@ class ChatStream(QObject):
             stream = self._deltas()
         except Exception as e:
             self._connections.close()
-            self.stream_did_fail.emit(f"could not read the conversation ({e})")
+            self.stream_did_fail.emit(
+                tr("could not read the conversation ({error})").format(error=e)
+            )
             return
         try:
             for delta in stream:
@@ -65,7 +68,9 @@ class ChatStream(QObject):
                 self.stream_did_fail.emit(str(e))
                 return
             else:  # the connection died in some other way: say so calmly
-                self.stream_did_fail.emit(f"the connection to the model was lost ({e})")
+                self.stream_did_fail.emit(
+                    tr("the connection to the model was lost ({error})").format(error=e)
+                )
                 return
         finally:
             try:

@@ -10,6 +10,7 @@ from PySide6.QtWidgets import QFileDialog, QInputDialog, QListWidget, QListWidge
 
 from app.history import History
 from app.ui.conversation_dates import date_group, short_time
+from app.ui.i18n import tr
 
 
 class ConversationList(QListWidget):
@@ -39,7 +40,7 @@ class ConversationList(QListWidget):
         for c in self.history.conversations():
             if c.id in self.hidden_ids:
                 continue
-            heading = "Pinned" if c.pinned else date_group(c.updated_at, now)
+            heading = tr("Pinned") if c.pinned else tr(date_group(c.updated_at, now))
             if heading != group:
                 group = heading
                 self._add_heading(heading)
@@ -68,14 +69,16 @@ class ConversationList(QListWidget):
     def menu(self, cid: int) -> QMenu:
         """What a right-click on a conversation offers (built apart so tests can trigger it)."""
         menu = QMenu(self)
-        menu.addAction("Rename…").triggered.connect(lambda: self._rename(cid))
+        menu.addAction(tr("Rename…")).triggered.connect(lambda: self._rename(cid))
         pinned = self.history.conversation(cid).pinned
         menu.addAction("Unpin" if pinned else "Pin").triggered.connect(
             lambda: (self.history.pin(cid, not pinned), self.refresh(self._current_id()))
         )
-        menu.addAction("Export as Markdown…").triggered.connect(lambda: self._export(cid, "md"))
-        menu.addAction("Export as JSON…").triggered.connect(lambda: self._export(cid, "json"))
-        menu.addAction("Delete").triggered.connect(lambda: self.deletion_was_requested.emit(cid))
+        menu.addAction(tr("Export as Markdown…")).triggered.connect(lambda: self._export(cid, "md"))
+        menu.addAction(tr("Export as JSON…")).triggered.connect(lambda: self._export(cid, "json"))
+        menu.addAction(tr("Delete")).triggered.connect(
+            lambda: self.deletion_was_requested.emit(cid)
+        )
         return menu
 
     def _current_id(self) -> int | None:
@@ -94,7 +97,7 @@ class ConversationList(QListWidget):
 
     def _rename(self, cid: int) -> None:
         title, ok = QInputDialog.getText(
-            self, "Rename", "Title", text=self.history.conversation(cid).title
+            self, tr("Rename"), tr("Title"), text=self.history.conversation(cid).title
         )
         if ok and title.strip():
             self.history.rename(cid, title.strip())
@@ -109,4 +112,4 @@ class ConversationList(QListWidget):
             with open(path, "w", encoding="utf-8") as f:
                 f.write(text)
         except OSError as e:
-            self.export_did_fail.emit(f"Could not export: {e.strerror}")
+            self.export_did_fail.emit(tr("Could not export: {reason}").format(reason=e.strerror))

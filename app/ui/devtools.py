@@ -11,54 +11,7 @@ import tempfile
 import time
 from pathlib import Path
 
-SHOT_SCRIPT = r"""
-import os, sys, time
-from PySide6.QtCore import QTimer
-from PySide6.QtWidgets import QApplication
-app = QApplication(sys.argv[:1])
-from app.ui.app import FennecApp
-out = sys.argv[1]
-fennec = FennecApp(sys.argv[2])
-fennec.window.show()
-def send():
-    if not fennec.window.base_url:
-        QTimer.singleShot(200, send); return
-    fennec.window.input.setPlainText("Hello Fennec! How do you keep my laptop cool?")
-    fennec.window.send()
-    QTimer.singleShot(3000, shoot)
-def shoot():
-    try:
-        take_shots()
-    except BaseException:
-        import traceback; traceback.print_exc()
-        fennec.shutdown(); app.exit(1)  # a failure ends the run at once, never a 300-s hang
-        return
-    fennec.shutdown()
-    app.quit()
-def take_shots():
-    fennec.window.grab().save(os.path.join(out, "window.png"))
-    status = {"engine": "mlx", "device": "cpu", "model": "tiny", "tokens_per_s": 18.5,
-        "temperature_c": 53.8, "power_w": 11.2, "throttle": 0.35, "temperature_limit_c": 55.0,
-        "power_limit_w": 18.0, "preset": "cool", "temperature_source": "simulated",
-        "power_source": "simulated", "history": [
-            {"t": float(i), "temperature_c": 45 + i * 0.07, "power_w": 9 + (i % 5),
-             "tokens_per_s": 18} for i in range(120)]}
-    if fennec.tray is not None:
-        fennec.tray.show_status(status)
-        fennec.tray.graph.resize(260, 70)
-        fennec.tray.graph.grab().save(os.path.join(out, "tray-graph.png"))
-        fennec.tray.icon().pixmap(64, 64).save(os.path.join(out, "tray-icon.png"))
-    fennec.open_status()
-    fennec.status_window.show_status(status)
-    app.processEvents()
-    fennec.status_window.grab().save(os.path.join(out, "status.png"))
-    app.primaryScreen().grabWindow(0).save(os.path.join(out, "screen.png"))
-QTimer.singleShot(300, send)
-code = app.exec()
-from app.ui.app import tear_down
-tear_down(fennec, app)  # the app's own exit order: no Qt object left for the finaliser
-sys.exit(code)
-"""
+VARIANTS = ("en-light", "en-dark", "zh_CN-light", "zh_CN-dark")
 
 
 def start_x_with_tray(display: str | None = None) -> tuple[dict, list[subprocess.Popen]]:
@@ -112,8 +65,13 @@ def stop_processes(procs: list[subprocess.Popen]) -> None:
             p.kill()
 
 
-def screenshot(out_dir: Path, model: str | None) -> int:
-    """Launch the app under Xvfb with a tiny model, send a message, save PNGs."""
+def screenshot(out_dir: Path, model: str | None, only: str | None = None) -> int:
+    """Every state of the app, light and dark, English and Chinese, under Xvfb: one folder of
+    PNGs per variant (OUT/en-light/…), with a live answer from a tiny model in each."""
+    variants = [only] if only else list(VARIANTS)
+    unknown = [v for v in variants if v not in VARIANTS]
+    if unknown:
+        raise RuntimeError(f"no variant {unknown[0]!r}; one of {', '.join(VARIANTS)}")
     out_dir.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="fennec-shot-") as tmp:
         if model is None:
@@ -122,17 +80,20 @@ def screenshot(out_dir: Path, model: str | None) -> int:
             model = str(make_model(Path(tmp) / "model", "qwen3_moe", "mlx"))
             make_model(Path(tmp) / "model", "qwen3_moe", "gguf")
         env, procs = start_x_with_tray()
-        env["FENNEC_HOME"] = str(Path(tmp) / "home")
         try:
-            subprocess.run(
-                [sys.executable, "-c", SHOT_SCRIPT, str(out_dir), model],
-                env=env,
-                timeout=300,
-                check=True,
-            )
+            for variant in variants:
+                language, theme = variant.split("-")
+                env["FENNEC_HOME"] = str(Path(tmp) / f"home-{variant}")
+                subprocess.run(
+                    [sys.executable, "-m", "app.ui.screenshots"]
+                    + [str(out_dir / variant), language, theme, model],
+                    env=env,
+                    timeout=300,
+                    check=True,
+                )
         finally:
             stop_processes(procs)
-    for name in sorted(out_dir.glob("*.png")):
+    for name in sorted(out_dir.glob("*/*.png")):
         print(f"wrote {name}")
     return 0
 

@@ -28,6 +28,7 @@ from app.settings import Settings, closes_to_tray
 from app.ui.answering import Answering
 from app.ui.chat_stream import ChatStream
 from app.ui.conversation_list import ConversationList
+from app.ui.i18n import tr
 from app.ui.menu_bar import build_menu_bar
 from app.ui.model_header import ModelHeader
 from app.ui.pending_deletion import PendingDeletion
@@ -50,7 +51,7 @@ class MainWindow(QMainWindow):
 
     def __init__(self, history: History, settings: Settings) -> None:
         super().__init__()
-        self.setWindowTitle("Fennec")
+        self.setWindowTitle(tr("Fennec"))
         self.resize(1000, 700)
         self.history = history
         self.settings = settings
@@ -71,7 +72,7 @@ class MainWindow(QMainWindow):
     def _build(self) -> None:
         left = QWidget()
         lv = QVBoxLayout(left)
-        self.new_button = QPushButton("New chat")
+        self.new_button = QPushButton(tr("New chat"))
         self.new_button.clicked.connect(self.new_chat)
         self.conversation_list = ConversationList(self.history)
         self.conversation_list.conversation_was_chosen.connect(self._on_conversation_chosen)
@@ -106,13 +107,13 @@ class MainWindow(QMainWindow):
         self.deletion = PendingDeletion(self.history, self)
         self.deletion.deletion_did_change.connect(self.refresh_conversations)
         self.statusBar().addPermanentWidget(self.deletion.button)
-        self.input = QPlainTextEdit(placeholderText="Message Fennec (Ctrl+Enter to send)")
+        self.input = QPlainTextEdit(placeholderText=tr("Message Fennec (Ctrl+Enter to send)"))
         self.input.setMaximumHeight(110)
-        self.send_button = QPushButton("Send")
+        self.send_button = QPushButton(tr("Send"))
         self.send_button.clicked.connect(self.send)
-        self.stop_button = QPushButton("Stop")
+        self.stop_button = QPushButton(tr("Stop"))
         self.stop_button.clicked.connect(self.stop)
-        self.regenerate_button = QPushButton("Regenerate")
+        self.regenerate_button = QPushButton(tr("Regenerate"))
         self.regenerate_button.clicked.connect(self.regenerate)
         buttons = QHBoxLayout()
         for b in (self.regenerate_button, self.stop_button, self.send_button):
@@ -286,7 +287,7 @@ class MainWindow(QMainWindow):
         if not text or self.stream is not None:
             return
         if not self.can_answer():
-            self.show_banner("The model is not ready yet.")
+            self.show_banner(tr("The model is not ready yet."))
             return
         try:
             if self.conversation_id is None:
@@ -418,7 +419,7 @@ class MainWindow(QMainWindow):
             QGuiApplication.clipboard().setText(message.content)
         elif kind == "edit":
             text, ok = QInputDialog.getMultiLineText(
-                self, "Edit message", "Message", message.content
+                self, tr("Edit message"), tr("Message"), message.content
             )
             if ok and text.strip():
                 self.edit_message(message.id, text.strip())

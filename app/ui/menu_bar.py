@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QMainWindow
 
+from app.ui.i18n import tr
+
 Keys = str | list[str]
 
 
@@ -54,32 +56,32 @@ def build_menu_bar(
 ) -> WindowActions:
     """Create the actions, put them into File / Chat / View / Model menus, return them."""
     actions = WindowActions(
-        new_chat=_action(window, "New chat", "Ctrl+N", new_chat),
-        quit=_action(window, "Quit", "Ctrl+Q", quit),
-        send=_action(window, "Send", ["Ctrl+Return", "Ctrl+Enter"], send),
-        stop=_action(window, "Stop", "Esc", stop),
-        regenerate=_action(window, "Regenerate", "Ctrl+R", regenerate),
-        search=_action(window, "Search…", "Ctrl+F", search),
-        status=_action(window, "Status…", "Ctrl+I", status),
-        settings=_action(window, "Settings…", "Ctrl+,", settings),
-        choose_model=_action(window, "Choose a model…", "Ctrl+Shift+M", choose_model),
+        new_chat=_action(window, tr("New chat"), "Ctrl+N", new_chat),
+        quit=_action(window, tr("Quit"), "Ctrl+Q", quit),
+        send=_action(window, tr("Send"), ["Ctrl+Return", "Ctrl+Enter"], send),
+        stop=_action(window, tr("Stop"), "Esc", stop),
+        regenerate=_action(window, tr("Regenerate"), "Ctrl+R", regenerate),
+        search=_action(window, tr("Search…"), "Ctrl+F", search),
+        status=_action(window, tr("Status…"), "Ctrl+I", status),
+        settings=_action(window, tr("Settings…"), "Ctrl+,", settings),
+        choose_model=_action(window, tr("Choose a model…"), "Ctrl+Shift+M", choose_model),
     )
     # Ctrl is Cmd on macOS. Qt moves Settings… and Quit into the application menu there.
     actions.settings.setMenuRole(QAction.MenuRole.PreferencesRole)
     actions.quit.setMenuRole(QAction.MenuRole.QuitRole)
     bar = window.menuBar()
-    file_menu = bar.addMenu("&File")
+    file_menu = bar.addMenu(tr("&File"))
     file_menu.addAction(actions.new_chat)
     file_menu.addSeparator()
     file_menu.addAction(actions.settings)
     file_menu.addSeparator()
     file_menu.addAction(actions.quit)
-    chat_menu = bar.addMenu("&Chat")
+    chat_menu = bar.addMenu(tr("&Chat"))
     for action in (actions.send, actions.stop, actions.regenerate):
         chat_menu.addAction(action)
-    view_menu = bar.addMenu("&View")
+    view_menu = bar.addMenu(tr("&View"))
     view_menu.addAction(actions.search)
     view_menu.addAction(actions.status)
-    model_menu = bar.addMenu("&Model")
+    model_menu = bar.addMenu(tr("&Model"))
     model_menu.addAction(actions.choose_model)
     return actions

@@ -15,6 +15,7 @@ from PySide6.QtWidgets import QComboBox
 
 from app.profiles import ProfileStore
 from app.tune_store import adapters_for
+from app.ui.i18n import tr
 
 MODEL, ADAPTER, PROFILE, ACTION = "model", "adapter", "profile", "action"
 MORE_MODELS, MANAGE_PROFILES = "more", "profiles"
@@ -28,7 +29,7 @@ def _key(kind: str, value: str) -> str:
 def model_label(model: str) -> str:
     """A model setting (path or Hub id) as a short name."""
     if not model:
-        return "No model"
+        return tr("No model")
     # A path shows its last part; a Hub id (org/name) shows whole.
     local = model.startswith(("/", "~", ".")) or "\\" in model or Path(model).exists()
     return Path(model).name if local else model
@@ -43,8 +44,8 @@ class ModelHeader(QComboBox):
     def __init__(self, profiles: ProfileStore | None = None) -> None:
         super().__init__()
         self.profiles = profiles or ProfileStore()
-        self.setAccessibleName("Model")
-        self.setToolTip("Who answers this conversation: the model, a tuned adapter, a profile")
+        self.setAccessibleName(tr("Model"))
+        self.setToolTip(tr("Who answers this conversation: the model, a tuned adapter, a profile"))
         self.setMinimumContentsLength(24)
         self.model = ""
         self.adapter = ""
@@ -59,14 +60,20 @@ class ModelHeader(QComboBox):
         name = model_label(model)
         self.addItem(name, _key(MODEL, ""))
         for stored in adapters_for(model) if model else []:
-            self.addItem(f"{name} + {stored.meta.name}", _key(ADAPTER, str(stored.path)))
+            self.addItem(
+                tr("{model} + {adapter}").format(model=name, adapter=stored.meta.name),
+                _key(ADAPTER, str(stored.path)),
+            )
         if adapter and self.findData(_key(ADAPTER, adapter)) < 0:
-            self.addItem(f"{name} + {Path(adapter).name}", _key(ADAPTER, adapter))
+            self.addItem(
+                tr("{model} + {adapter}").format(model=name, adapter=Path(adapter).name),
+                _key(ADAPTER, adapter),
+            )
         for p in self.profiles.list():
-            self.addItem(f"Profile: {p.name}", _key(PROFILE, p.name))
+            self.addItem(tr("Profile: {name}").format(name=p.name), _key(PROFILE, p.name))
         self.insertSeparator(self.count())
-        self.addItem("Get more models…", _key(ACTION, MORE_MODELS))
-        self.addItem("Manage profiles…", _key(ACTION, MANAGE_PROFILES))
+        self.addItem(tr("Get more models…"), _key(ACTION, MORE_MODELS))
+        self.addItem(tr("Manage profiles…"), _key(ACTION, MANAGE_PROFILES))
         self._select_current()
         self.blockSignals(False)
 

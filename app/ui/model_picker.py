@@ -26,6 +26,8 @@ from PySide6.QtWidgets import (
 )
 
 from app import model_store
+from app.ui.error_words import humane
+from app.ui.i18n import tr
 from app.ui.tasks import run_in_background
 from inference.catalog import (
     CatalogModel,
@@ -48,7 +50,7 @@ class _Progress(QObject):
 class ModelPicker(QDialog):
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
-        self.setWindowTitle("Choose a model — Fennec")
+        self.setWindowTitle(tr("Choose a model — Fennec"))
         self.resize(640, 420)
         self.chosen: str | None = None
         self.engine = "mlx" if metal_available() else "llamacpp"
@@ -72,7 +74,7 @@ class ModelPicker(QDialog):
                 self.list.setCurrentItem(item)
         layout.addWidget(self.list)
         row = QHBoxLayout()
-        row.addWidget(QLabel("Quantisation:"))
+        row.addWidget(QLabel(tr("Quantisation:")))
         self.quant = QComboBox()
         row.addWidget(self.quant, 1)
         layout.addLayout(row)
@@ -83,17 +85,17 @@ class ModelPicker(QDialog):
         layout.addWidget(self.progress)
         layout.addWidget(self.message)
         buttons = QHBoxLayout()
-        self.download_button = QPushButton("Download")
+        self.download_button = QPushButton(tr("Download"))
         self.download_button.clicked.connect(self.download)
-        self.cancel_button = QPushButton("Cancel download")
+        self.cancel_button = QPushButton(tr("Cancel download"))
         self.cancel_button.clicked.connect(self.cancel)
         self.cancel_button.setEnabled(False)
-        self.delete_button = QPushButton("Delete downloaded")
+        self.delete_button = QPushButton(tr("Delete downloaded"))
         self.delete_button.clicked.connect(self.delete_download)
         self._cancel = threading.Event()
-        folder = QPushButton("Open model folder…")
+        folder = QPushButton(tr("Open model folder…"))
         folder.clicked.connect(self._open_folder)
-        gguf = QPushButton("Open GGUF file…")
+        gguf = QPushButton(tr("Open GGUF file…"))
         gguf.clicked.connect(self._open_file)
         for b in (self.download_button, self.cancel_button, self.delete_button, folder, gguf):
             buttons.addWidget(b)
@@ -226,7 +228,7 @@ class ModelPicker(QDialog):
             return
         self.message.setText(f"Deleted {v.repo} {v.quant} ({human_size(freed)} freed).")
         self._refresh_items()
-        self.download_button.setText("Download")
+        self.download_button.setText(tr("Download"))
 
     def _on_downloaded(self, path, error) -> None:
         self.download_button.setEnabled(True)
@@ -234,13 +236,17 @@ class ModelPicker(QDialog):
         self.progress.hide()
         self._refresh_items()
         if isinstance(error, DownloadCancelled):
-            self.message.setText("Download cancelled. It resumes where it stopped next time.")
+            self.message.setText(tr("Download cancelled. It resumes where it stopped next time."))
             return
         if isinstance(error, model_store.DoesNotFit):
-            self.message.setText(f"This model does not fit here: {error}")
+            self.message.setText(tr("This model does not fit here: {reason}").format(reason=error))
             return
         if error is not None:
-            reason = str(error) if isinstance(error, FennecError) else f"{type(error).__name__}."
-            self.message.setText(f"The download did not finish: {reason}")
+            raw = (
+                str(error) if isinstance(error, FennecError) else f"{type(error).__name__}: {error}"
+            )
+            reason, details = humane(raw)
+            self.message.setText(tr("The download did not finish: {reason}").format(reason=reason))
+            self.message.setToolTip(details)  # the technical text, for whoever needs it
             return
         self.use_local(str(path))

@@ -7,6 +7,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtWidgets import QPushButton
 
 from app.history import History, HistoryError
+from app.ui.i18n import tr
 
 UNDO_MS = 6000
 
@@ -20,7 +21,7 @@ class PendingDeletion(QObject):
         self.conversation_id: int | None = None
         self.timer = QTimer(self, singleShot=True, interval=UNDO_MS)
         self.timer.timeout.connect(self.finish)
-        self.button = QPushButton("Conversation deleted — Undo")
+        self.button = QPushButton(tr("Conversation deleted — Undo"))
         self.button.clicked.connect(self.undo)
         self.button.hide()
 

@@ -12,22 +12,27 @@ from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QWidget
 from app import history_reasoning, history_routing
 from app.history import History, HistoryError
 from app.routing import LOCAL, OffloadPolicy, Privacy, WorkerState, estimate_tokens, route
+from app.ui.i18n import tr, tr_noop
 
 CHOICES = (
-    (Privacy.LOCAL_ONLY, "Local-only", "This conversation never leaves this computer"),
+    (
+        Privacy.LOCAL_ONLY,
+        tr_noop("Local-only"),
+        tr_noop("This conversation never leaves this computer"),
+    ),
     (
         Privacy.ALLOWED_REMOTE,
-        "Allowed-remote",
-        "This conversation may be answered by one of your remote providers",
+        tr_noop("Allowed-remote"),
+        tr_noop("This conversation may be answered by one of your remote providers"),
     ),
 )
 
 
 AUTOMATIC = ""  # the route choice stored as None: the rules decide
 THINK_CHOICES = (
-    ("Thinking: model default", None),
-    ("Thinking: on", True),
-    ("Thinking: off", False),
+    (tr_noop("Thinking: model default"), None),
+    (tr_noop("Thinking: on"), True),
+    (tr_noop("Thinking: off"), False),
 )
 
 
@@ -52,23 +57,26 @@ class PrivacyBar(QWidget):
         self.pending_think: bool | None = None
         self.planned_remote = False  # the next answer would go to a provider
         self.toggle = QComboBox()
-        self.toggle.setAccessibleName("Privacy")
+        self.toggle.setAccessibleName(tr("Privacy"))
         for flag, text, tip in CHOICES:
-            self.toggle.addItem(text, flag.value)
-            self.toggle.setItemData(self.toggle.count() - 1, tip, Qt.ItemDataRole.ToolTipRole)
+            self.toggle.addItem(tr(text), flag.value)
+            self.toggle.setItemData(self.toggle.count() - 1, tr(tip), Qt.ItemDataRole.ToolTipRole)
         self.toggle.currentIndexChanged.connect(self._on_toggle_changed)
         self.choice = QComboBox()
-        self.choice.setAccessibleName("Answer with")
-        self.choice.setToolTip("Who answers this conversation")
+        self.choice.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        self.choice.setAccessibleName(tr("Answer with"))
+        self.choice.setToolTip(tr("Who answers this conversation"))
         self.choice.currentIndexChanged.connect(self._on_choice_changed)
         self.think = QComboBox()
-        self.think.setAccessibleName("Thinking")
+        self.think.setAccessibleName(tr("Thinking"))
         self.think.setToolTip(
-            "For models that think before answering (Qwen3, gpt-oss…): on, off, or as the "
-            "model does by default. Models without the switch ignore it."
+            tr(
+                "For models that think before answering (Qwen3, gpt-oss…): on, off, or as the "
+                "model does by default. Models without the switch ignore it."
+            )
         )
         for text, value in THINK_CHOICES:
-            self.think.addItem(text, value)
+            self.think.addItem(tr(text), value)
         self.think.currentIndexChanged.connect(self._on_think_changed)
         self.route_label = QLabel("")
         self.route_label.setWordWrap(True)
@@ -111,14 +119,14 @@ class PrivacyBar(QWidget):
         """Automatic, this machine, and each provider; a Local-only chat offers no provider."""
         self.choice.blockSignals(True)
         self.choice.clear()
-        self.choice.addItem("Automatic", AUTOMATIC)
-        self.choice.addItem("This machine", LOCAL)
+        self.choice.addItem(tr("Automatic"), AUTOMATIC)
+        self.choice.addItem(tr("This machine"), LOCAL)
         if self.privacy is Privacy.ALLOWED_REMOTE:
             for name in self.providers():
                 self.choice.addItem(name, name)
         if choice and self.choice.findData(choice) < 0:
             # A provider removed since, or one a Local-only chat will not use: shown as such.
-            self.choice.addItem(f"{choice} (not used)", choice)
+            self.choice.addItem(tr("{name} (not used)").format(name=choice), choice)
         self.choice.setCurrentIndex(max(0, self.choice.findData(choice or AUTOMATIC)))
         self.choice.blockSignals(False)
 
@@ -145,8 +153,11 @@ class PrivacyBar(QWidget):
                 pass
         worker = WorkerState.from_status(self.worker_status())
         planned = route(self.privacy, choice, prompt_tokens, policy, worker, self.providers())
-        where = "on this machine" if planned.target == LOCAL else f"by {planned.target}"
-        self.route_label.setText(f"Next answer {where} — {planned.rule}")
+        if planned.target == LOCAL:
+            text = tr("Next answer on this machine — {rule}")
+        else:
+            text = tr("Next answer by {name} — {rule}")
+        self.route_label.setText(text.format(name=planned.target, rule=planned.rule))
         self.planned_remote = planned.remote
         self.route_did_change.emit()
 

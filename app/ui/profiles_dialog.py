@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 
 from app.profiles import Profile, ProfileError, ProfileStore
 from app.tune_store import adapters_for
+from app.ui.i18n import tr
 from app.ui.settings_dialog import PathField
 
 
@@ -28,31 +29,31 @@ class ProfilesDialog(QDialog):
 
     def __init__(self, store: ProfileStore, default_model: str, parent=None) -> None:
         super().__init__(parent)
-        self.setWindowTitle("Assistant profiles — Fennec")
+        self.setWindowTitle(tr("Assistant profiles — Fennec"))
         self.store = store
         self.default_model = default_model
         self.editing: str | None = None  # the profile shown in the form (None: a new one)
         self.names = QListWidget()
-        self.names.setAccessibleName("Profiles")
+        self.names.setAccessibleName(tr("Profiles"))
         self.names.currentTextChanged.connect(self._on_names_current_text_changed)
         self.name = QLineEdit()
         self.model = PathField(default_model, "model")
         self.model.edit.editingFinished.connect(self._fill_adapters)
         self.adapter = QComboBox()
         self.system_prompt = QPlainTextEdit()
-        self.system_prompt.setPlaceholderText("e.g. You are a careful triage assistant.")
+        self.system_prompt.setPlaceholderText(tr("e.g. You are a careful triage assistant."))
         self.error = QLabel("")
         self.error.setWordWrap(True)
         form = QFormLayout()
-        form.addRow("Name", self.name)
-        form.addRow("Model", self.model)
-        form.addRow("Adapter", self.adapter)
-        form.addRow("System prompt", self.system_prompt)
-        self.new_button = QPushButton("New")
+        form.addRow(tr("Name"), self.name)
+        form.addRow(tr("Model"), self.model)
+        form.addRow(tr("Adapter"), self.adapter)
+        form.addRow(tr("System prompt"), self.system_prompt)
+        self.new_button = QPushButton(tr("New"))
         self.new_button.clicked.connect(self.new_profile)
-        self.save_button = QPushButton("Save")
+        self.save_button = QPushButton(tr("Save"))
         self.save_button.clicked.connect(self.save_profile)
-        self.delete_button = QPushButton("Delete")
+        self.delete_button = QPushButton(tr("Delete"))
         self.delete_button.clicked.connect(self.delete_profile)
         buttons = QHBoxLayout()
         for b in (self.new_button, self.save_button, self.delete_button):
@@ -84,7 +85,7 @@ class ProfilesDialog(QDialog):
 
     def _fill_adapters(self, chosen: str = "") -> None:
         self.adapter.clear()
-        self.adapter.addItem("None", "")
+        self.adapter.addItem(tr("None"), "")
         for stored in adapters_for(self.model.text()):
             self.adapter.addItem(stored.meta.name, str(stored.path))
         if chosen and self.adapter.findData(chosen) < 0:
@@ -127,7 +128,7 @@ class ProfilesDialog(QDialog):
             self.error.setText(str(e))
             return
         self.editing = profile.name.strip()
-        self.error.setText("Saved.")
+        self.error.setText(tr("Saved."))
         self._refresh(select=self.editing)
         self.profiles_did_change.emit()
 

@@ -29,6 +29,7 @@ from app.providers import (
     normalize_base_url,
 )
 from app.secrets import SecretsError
+from app.ui.i18n import tr
 from app.ui.tasks import run_in_background
 
 
@@ -37,28 +38,28 @@ class ProvidersDialog(QDialog):
 
     def __init__(self, store: ProviderStore | None = None, parent=None) -> None:
         super().__init__(parent)
-        self.setWindowTitle("Providers — Fennec")
+        self.setWindowTitle(tr("Providers — Fennec"))
         self.store = store or ProviderStore()
         self.list = QListWidget()
         self.list.setMinimumWidth(520)
-        self.remove_button = QPushButton("Remove")
+        self.remove_button = QPushButton(tr("Remove"))
         self.remove_button.clicked.connect(self._on_remove_clicked)
         self.name = QLineEdit()
-        self.name.setPlaceholderText("e.g. openrouter, office-gpu")
+        self.name.setPlaceholderText(tr("e.g. openrouter, office-gpu"))
         self.url = QLineEdit()
-        self.url.setPlaceholderText("https://api.example.com/v1 or http://gpu-box:8000")
+        self.url.setPlaceholderText(tr("https://api.example.com/v1 or http://gpu-box:8000"))
         self.key = QLineEdit()
         self.key.setEchoMode(QLineEdit.EchoMode.Password)
-        self.key.setPlaceholderText("kept in the system keychain; empty if none is needed")
-        self.add_button = QPushButton("Fetch models and add")
+        self.key.setPlaceholderText(tr("kept in the system keychain; empty if none is needed"))
+        self.add_button = QPushButton(tr("Fetch models and add"))
         self.add_button.clicked.connect(self._on_add_clicked)
         self.message = QLabel("")
         self.message.setWordWrap(True)
 
         form = QFormLayout()
-        form.addRow("Name", self.name)
-        form.addRow("Base URL", self.url)
-        form.addRow("API key", self.key)
+        form.addRow(tr("Name"), self.name)
+        form.addRow(tr("Base URL"), self.url)
+        form.addRow(tr("API key"), self.key)
         row = QHBoxLayout()
         row.addWidget(self.add_button)
         row.addStretch(1)
@@ -130,7 +131,7 @@ class ProvidersDialog(QDialog):
     def _on_remove_clicked(self) -> None:
         item = self.list.currentItem()
         if item is None:
-            self.message.setText("Select a provider to remove.")
+            self.message.setText(tr("Select a provider to remove."))
             return
         name = item.data(Qt.ItemDataRole.UserRole)
         try:

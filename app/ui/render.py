@@ -11,12 +11,14 @@ from functools import lru_cache
 
 from PySide6.QtGui import QGuiApplication, QPalette, QTextDocument
 
+from app.ui.i18n import tr, tr_noop
+
 _FENCE = re.compile(r"```([\w+-]*)\n(.*?)(?:```|\Z)", re.S)
-ROLE_NAMES = {"user": "You", "assistant": "Fennec", "system": "System"}
+ROLE_NAMES = {"user": tr_noop("You"), "assistant": tr_noop("Fennec"), "system": tr_noop("System")}
 STATUS_NOTES = {
     "streaming": " …",
-    "stopped": " <i>(stopped)</i>",
-    "error": " <i>(interrupted)</i>",
+    "stopped": tr_noop("(stopped)"),
+    "error": tr_noop("(interrupted)"),
 }
 
 
@@ -28,8 +30,17 @@ def _markdown(text: str) -> str:
     return body[body.find(">", start) + 1 : end] if start >= 0 else html.escape(text)
 
 
-@lru_cache(maxsize=256)
 def _code(language: str, code: str) -> str:
+    return _highlighted(language, code, "monokai" if _dark() else "friendly")
+
+
+def _dark() -> bool:
+    """The palette is a dark one (the system's dark scheme): code gets a dark style too."""
+    return QGuiApplication.palette().color(QPalette.ColorRole.Base).lightness() < 128
+
+
+@lru_cache(maxsize=256)
+def _highlighted(language: str, code: str, style: str) -> str:
     # Cached: a block highlighted while its answer streamed is not highlighted again at the end.
     try:
         from pygments import highlight
@@ -40,7 +51,7 @@ def _code(language: str, code: str) -> str:
             lexer = get_lexer_by_name(language) if language else TextLexer()
         except Exception:
             lexer = TextLexer()
-        return highlight(code, lexer, HtmlFormatter(noclasses=True, nowrap=False, style="friendly"))
+        return highlight(code, lexer, HtmlFormatter(noclasses=True, nowrap=False, style=style))
     except ImportError:
         return f"<pre>{html.escape(code)}</pre>"
 
@@ -60,9 +71,7 @@ def reasoning_html(message_id: int, reasoning: str, seconds: float | None, open_
     muted type. Nothing when it did not think."""
     if not reasoning:
         return ""
-    from app.answer_reasoning import thought_label
-
-    words = thought_label(seconds if seconds is not None else 0.0)
+    words = thought_words(seconds if seconds is not None else 0.0)
     arrow = "▾" if open_ else "▸"
     line = f'<p><small><a href="think:{message_id}">{arrow} {words}</a></small></p>'
     if not open_:
@@ -81,13 +90,15 @@ def header_html(
 ) -> str:
     """The line above a message: who, its status, and its copy/edit links; for an answer
     that thought first, its folded reasoning below it."""
-    links = f'<a href="copy:{message_id}">Copy</a>'
+    links = f'<a href="copy:{message_id}">{tr("Copy")}</a>'
     if role == "user":
-        links += f' · <a href="edit:{message_id}">Edit</a>'
-    name = ROLE_NAMES.get(role, role)
+        links += f' · <a href="edit:{message_id}">{tr("Edit")}</a>'
+    name = tr(ROLE_NAMES[role]) if role in ROLE_NAMES else role
+    note = STATUS_NOTES.get(status, "")
+    note = f" <i>{tr(note)}</i>" if note.startswith("(") else note
     return (
         f'<hr/><p><a name="m{message_id}"><b style="color:{_role_colour(role)}">{name}</b></a>'
-        f"{STATUS_NOTES.get(status, '')}&nbsp;&nbsp;<small>{links}</small></p>"
+        f"{note}&nbsp;&nbsp;<small>{links}</small></p>"
     ) + reasoning_html(message_id, reasoning, reasoning_s, reasoning_open)
 
 
@@ -102,7 +113,7 @@ def body_html(content: str, code_blocks: list[str]) -> str:
         code_blocks.append(m.group(2))
         index = len(code_blocks) - 1
         parts.append(_code(m.group(1), m.group(2)))
-        parts.append(f'<div align="right"><a href="copycode:{index}">Copy code</a></div>')
+        parts.append(f'<div align="right"><a href="copycode:{index}">{tr("Copy code")}</a></div>')
         pos = m.end()
     if pos < len(content):
         parts.append(_markdown(content[pos:]))
@@ -135,6 +146,26 @@ def stable_length(content: str) -> int:
 def _last_break(content: str, start: int, end: int) -> int:
     at = content.rfind("\n\n", start, end)
     return at + 2 if at >= 0 else start
+
+
+def thought_words(seconds: float | None, thinking: bool = False) -> str:
+    """ "Thinking… 4 s" while it thinks, "Thought for 12 s" after; "" when it did not think."""
+    if seconds is None:
+        return ""
+    shown = tr("{seconds} s").format(seconds=f"{seconds:.0f}") if seconds >= 1 else tr("a moment")
+    text = tr("Thinking… {time}") if thinking else tr("Thought for {time}")
+    return text.format(time=shown)
+
+
+def answered_words(target: str | None, note: str | None) -> str:
+    """Who made an answer, in the UI's language (the routing note stays as routing wrote it)."""
+    if target is None:
+        return ""
+    if target == "local":
+        who = tr("answered on this machine")
+    else:
+        who = tr("answered by {name}").format(name=target)
+    return f"{who} ({note})" if note else who
 
 
 def footer_html(text: str) -> str:

@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
 
 from app.history import History, HistoryError
 from app.history_reasoning import search_reasoning
+from app.ui.i18n import tr
 
 
 class SearchDialog(QDialog):
@@ -24,7 +25,7 @@ class SearchDialog(QDialog):
 
     def __init__(self, history: History, parent=None) -> None:
         super().__init__(parent)
-        self.setWindowTitle("Search conversations — Fennec")
+        self.setWindowTitle(tr("Search conversations — Fennec"))
         self.resize(640, 480)
         self.history = history
         self.query = QLineEdit(placeholderText="Search all conversations (any language)")
@@ -32,7 +33,7 @@ class SearchDialog(QDialog):
         self.results.setWordWrap(True)
         self.note = QLabel("")
         # Answers are what people look for; the model's thinking only when asked.
-        self.include_reasoning = QCheckBox("Also search the models' thinking")
+        self.include_reasoning = QCheckBox(tr("Also search the models' thinking"))
         self.include_reasoning.toggled.connect(lambda _on: self.run_search())
         layout = QVBoxLayout(self)
         layout.addWidget(self.query)
@@ -60,7 +61,9 @@ class SearchDialog(QDialog):
         except HistoryError as e:
             self.note.setText(str(e))
             return
-        self.note.setText(f"{len(hits)} result{'s' if len(hits) != 1 else ''}")
+        self.note.setText(
+            tr("1 result") if len(hits) == 1 else tr("{count} results").format(count=len(hits))
+        )
         for hit in hits:
             snippet = html.escape(hit.snippet).replace("\x01", "<b>").replace("\x02", "</b>")
             label = QLabel(

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.settings import SCHEMA, Setting, Settings
+from app.ui.i18n import tr
 
 FIELD_WIDTH = 360  # wide enough for a path or a sentence without scrolling
 
@@ -31,15 +32,15 @@ class PathField(QWidget):
         super().__init__()
         self.kind = kind
         self.edit = QLineEdit(value)
-        self.browse = QPushButton("Browse…")
+        self.browse = QPushButton(tr("Browse…"))
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.edit, 1)
         layout.addWidget(self.browse)
         if kind == "model":
             menu = QMenu(self.browse)
-            menu.addAction("Model folder…").triggered.connect(self._pick_folder)
-            menu.addAction("GGUF file…").triggered.connect(self._pick_gguf)
+            menu.addAction(tr("Model folder…")).triggered.connect(self._pick_folder)
+            menu.addAction(tr("GGUF file…")).triggered.connect(self._pick_gguf)
             self.browse.setMenu(menu)
         else:
             self.browse.clicked.connect(self._pick_file)
@@ -70,7 +71,7 @@ def _editor(setting: Setting, value) -> QWidget:
         box = QComboBox()
         labels = setting.choice_labels or setting.choices
         for label, choice in zip(labels, setting.choices, strict=True):
-            box.addItem(label, choice)  # shown in words, stored as the value
+            box.addItem(tr(label), choice)  # shown in words, stored as the value
         box.setCurrentIndex(max(0, box.findData(str(value))))
         return box
     if setting.kind is int:
@@ -86,7 +87,7 @@ def _editor(setting: Setting, value) -> QWidget:
         return dspin
     if setting.editor == "multiline":
         text = QPlainTextEdit(str(value))
-        text.setPlaceholderText("e.g. You are a concise assistant for a triage nurse.")
+        text.setPlaceholderText(tr("e.g. You are a concise assistant for a triage nurse."))
         text.setMinimumHeight(90)
         return text
     if setting.editor in ("model", "file"):
@@ -103,7 +104,7 @@ def _provider_box(value: str) -> QComboBox:
     from app.ui.privacy_bar import provider_names
 
     box = QComboBox()
-    box.addItem("Never (stay on this machine)", "")
+    box.addItem(tr("Never (stay on this machine)"), "")
     for name in provider_names():
         box.addItem(name, name)
     if value and box.findData(value) < 0:
@@ -129,21 +130,21 @@ def editor_value(editor: QWidget):
 class SettingsDialog(QDialog):
     def __init__(self, settings: Settings, parent=None) -> None:
         super().__init__(parent)
-        self.setWindowTitle("Settings — Fennec")
+        self.setWindowTitle(tr("Settings — Fennec"))
         self.settings = settings
         self.editors: dict[str, QWidget] = {}
         form = QFormLayout(self)
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.ExpandingFieldsGrow)
         for s in SCHEMA:
             editor = _editor(s, settings.get(s.key))
-            editor.setToolTip(s.help)
+            editor.setToolTip(tr(s.help))
             editor.setMinimumWidth(FIELD_WIDTH)
             self.editors[s.key] = editor
-            form.addRow(s.label, editor)
-        providers = QPushButton("Remote providers…")
-        providers.setToolTip("OpenAI-compatible endpoints; their keys stay in the keychain")
+            form.addRow(tr(s.label), editor)
+        providers = QPushButton(tr("Remote providers…"))
+        providers.setToolTip(tr("OpenAI-compatible endpoints; their keys stay in the keychain"))
         providers.clicked.connect(self._on_providers_clicked)
-        form.addRow("Providers", providers)
+        form.addRow(tr("Providers"), providers)
         self.error = QLabel("")
         self.error.setWordWrap(True)
         form.addRow(self.error)
@@ -175,7 +176,7 @@ def _adapter_box(value: str) -> QComboBox:
     from app.tune_store import list_adapters
 
     box = QComboBox()
-    box.addItem("None", "")
+    box.addItem(tr("None"), "")
     for stored in list_adapters():
         box.addItem(f"{stored.meta.name} (for {stored.meta.base_model})", str(stored.path))
     if value and box.findData(value) < 0:

@@ -10,26 +10,27 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from app.thermal_state import tray_state
+from app.ui.i18n import tr
 
 
 class StatusWindow(QWidget):
     def __init__(self, parent=None) -> None:
         # Its own top-level window, but owned by the main window so Qt frees it with it.
         super().__init__(parent, Qt.WindowType.Window)
-        self.setWindowTitle("Fennec status")
+        self.setWindowTitle(tr("Fennec status"))
         self.resize(520, 460)
         pg.setConfigOptions(antialias=True)
-        self.summary = QLabel("No model running")
+        self.summary = QLabel(tr("No model running"))
         self.summary.setWordWrap(True)
         self.sources = QLabel("")
         self.sources.setWordWrap(True)
         self.plots = pg.GraphicsLayoutWidget()
-        self.temp_plot = self.plots.addPlot(row=0, col=0, title="Temperature °C")
-        self.power_plot = self.plots.addPlot(row=1, col=0, title="Power W")
-        self.speed_plot = self.plots.addPlot(row=2, col=0, title="Tokens/s")
+        self.temp_plot = self.plots.addPlot(row=0, col=0, title=tr("Temperature °C"))
+        self.power_plot = self.plots.addPlot(row=1, col=0, title=tr("Power W"))
+        self.speed_plot = self.plots.addPlot(row=2, col=0, title=tr("Tokens/s"))
         for plot in (self.temp_plot, self.power_plot, self.speed_plot):
             plot.showGrid(x=True, y=True, alpha=0.2)
-            plot.setLabel("bottom", "seconds ago")
+            plot.setLabel("bottom", tr("seconds ago"))
         self.temp_curve = self.temp_plot.plot(pen=pg.mkPen("#f0a030", width=2))
         self.limit_line = pg.InfiniteLine(
             angle=0, pen=pg.mkPen("#d23c3c", style=Qt.PenStyle.DashLine)
@@ -51,9 +52,11 @@ class StatusWindow(QWidget):
         if not status:
             return
         self.sources.setText(
-            f"Preset: {status.get('preset', '—')} · temperature from "
-            f"{status.get('temperature_source') or 'no sensor'} · power from "
-            f"{status.get('power_source') or 'no sensor'}"
+            tr("Preset: {preset} · temperature from {temperature} · power from {power}").format(
+                preset=status.get("preset", "—"),
+                temperature=status.get("temperature_source") or tr("no sensor"),
+                power=status.get("power_source") or tr("no sensor"),
+            )
         )
         history = status.get("history") or []
         if not history:

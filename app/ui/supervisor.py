@@ -12,6 +12,7 @@ from pathlib import Path
 import httpx
 from PySide6.QtCore import QObject, QProcess, QTimer, Signal
 
+from app.ui.i18n import tr
 from app.ui.tasks import run_in_background
 from inference.worker_process import READY, fennec_command
 
@@ -165,12 +166,16 @@ class WorkerSupervisor(QObject):
         self.worker_did_stop.emit()
         if self._restarts >= MAX_RESTARTS:
             self.worker_did_fail.emit(
-                "The model worker keeps stopping; giving up for now. "
-                "Choose the model again to retry."
+                tr(
+                    "The model worker keeps stopping; giving up for now. "
+                    "Choose the model again to retry."
+                )
             )
             return
         self._restarts += 1
-        self.worker_did_fail.emit(f"The model worker {how_it_ended(code, status)}; restarting…")
+        self.worker_did_fail.emit(
+            tr("The model worker {how}; restarting…").format(how=how_it_ended(code, status))
+        )
         QTimer.singleShot(500 * self._restarts, self._launch)
 
     def _poll_status(self) -> None:

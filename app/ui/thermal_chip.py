@@ -8,6 +8,7 @@ from PySide6.QtGui import QColor, QIcon, QPainter, QPixmap
 from PySide6.QtWidgets import QToolButton
 
 from app.thermal_state import COLORS, tray_state
+from app.ui.i18n import tr
 
 DOT_PX = 12
 
@@ -42,7 +43,7 @@ class ThermalChip(QToolButton):
         super().__init__()
         self.setAutoRaise(True)
         self.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
-        self.setAccessibleName("Thermal status")
+        self.setAccessibleName(tr("Thermal status"))
         self.state = ""
         self.show_status(None)
 

@@ -17,6 +17,7 @@ from PySide6.QtWidgets import QTextBrowser, QWidget
 
 from app.history import History, Message
 from app.ui.render import (
+    answered_words,
     body_html,
     draft_html,
     footer_html,
@@ -203,7 +204,7 @@ class Transcript(QTextBrowser):
             message.content,
             message.status,
             self.code_blocks,
-            message.answered_label,
+            answered_words(message.answered_by, message.route_note),
             message.reasoning,
             message.reasoning_s,
             message.id in self.reasoning_open,

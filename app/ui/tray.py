@@ -16,6 +16,7 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import QLabel, QMenu, QSystemTrayIcon, QWidget, QWidgetAction
 
 from app.thermal_state import COLORS, tray_state, with_tuning
+from app.ui.i18n import tr
 from thermal.governor import PRESET_LABELS
 
 
@@ -101,10 +102,10 @@ class ThermalTray(QSystemTrayIcon):
         self.status: dict | None = None
         self.tuning: str | None = None  # a tuning run's one-line summary, while one runs
         self.setIcon(state_icon(self.state))
-        self.setToolTip("Fennec")
+        self.setToolTip(tr("Fennec"))
         menu = QMenu()
         # A label, not a disabled action: disabled text is greyed out and hard to read.
-        self.summary_label = QLabel("Fennec")
+        self.summary_label = QLabel(tr("Fennec"))
         self.summary_label.setContentsMargins(10, 6, 10, 2)
         summary_action = QWidgetAction(menu)
         summary_action.setDefaultWidget(self.summary_label)
@@ -117,19 +118,19 @@ class ThermalTray(QSystemTrayIcon):
         self.preset_actions: dict[str, QAction] = {}
         group = QActionGroup(menu)
         for key, label in PRESET_LABELS.items():
-            action = menu.addAction(label.replace("&", "&&"))  # a lone & would be a mnemonic
+            action = menu.addAction(tr(label).replace("&", "&&"))  # a lone & would be a mnemonic
             action.setCheckable(True)
             action.setActionGroup(group)
             action.triggered.connect(lambda _=False, k=key: self.preset_was_chosen.emit(k))
             self.preset_actions[key] = action
         self.preset_actions["cool"].setChecked(True)
         menu.addSeparator()
-        self.pause_action = menu.addAction("Pause")
+        self.pause_action = menu.addAction(tr("Pause"))
         self.pause_action.setCheckable(True)
         self.pause_action.toggled.connect(self.pause_was_toggled.emit)
-        menu.addAction("Status and graphs…").triggered.connect(self.status_was_requested.emit)
-        menu.addAction("Open Fennec").triggered.connect(self.window_was_requested.emit)
-        menu.addAction("Quit").triggered.connect(self.quit_was_requested.emit)
+        menu.addAction(tr("Status and graphs…")).triggered.connect(self.status_was_requested.emit)
+        menu.addAction(tr("Open Fennec")).triggered.connect(self.window_was_requested.emit)
+        menu.addAction(tr("Quit")).triggered.connect(self.quit_was_requested.emit)
         self._menu = menu
         self.setContextMenu(menu)
         self.activated.connect(self._on_activated)

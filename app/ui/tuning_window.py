@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.tune_cli import format_progress
+from app.ui.i18n import tr
 from inference.lora_train import TuneProgress
 from inference.worker_process import fennec_command
 
@@ -44,20 +45,20 @@ class TuningWindow(QWidget):
 
     def __init__(self, model: str = "", data: str = "", parent=None) -> None:
         super().__init__(parent, Qt.WindowType.Window)
-        self.setWindowTitle("Fennec — tune a model")
+        self.setWindowTitle(tr("Fennec — tune a model"))
         self.resize(720, 640)
         self.model_edit = QLineEdit(model)
         self.data_edit = QLineEdit(data)
-        self.data_button = QPushButton("Choose…")
+        self.data_button = QPushButton(tr("Choose…"))
         self.name_edit = QLineEdit("my-adapter")
         self.iters_spin = QSpinBox(minimum=1, maximum=100_000, value=200)
         self.rate_edit = QLineEdit("1e-4")
-        self.governed_check = QCheckBox("Keep the machine cool while training (governor)")
+        self.governed_check = QCheckBox(tr("Keep the machine cool while training (governor)"))
         self.governed_check.setChecked(True)
-        self.start_button = QPushButton("Start tuning")
-        self.stop_button = QPushButton("Stop")
+        self.start_button = QPushButton(tr("Start tuning"))
+        self.stop_button = QPushButton(tr("Stop"))
         self.stop_button.setEnabled(False)
-        self.progress_label = QLabel("Pick a base model and a JSONL file of examples.")
+        self.progress_label = QLabel(tr("Pick a base model and a JSONL file of examples."))
         self.progress_label.setWordWrap(True)
         self.plot = pg.PlotWidget(title="Loss: training (blue), validation (orange)")
         # PySide6 6.12.0 drops a reference to True on every signal delivered to a Python slot,
@@ -72,8 +73,8 @@ class TuningWindow(QWidget):
         self.train_curve = self.plot.plot(pen=pg.mkPen("#5b7bd6", width=2))
         self.val_curve = self.plot.plot(pen=pg.mkPen("#f0a030", width=3))
         self.prompt_edit = QLineEdit()
-        self.prompt_edit.setPlaceholderText("A question to ask both models")
-        self.try_button = QPushButton("Try base and tuned")
+        self.prompt_edit.setPlaceholderText(tr("A question to ask both models"))
+        self.try_button = QPushButton(tr("Try base and tuned"))
         self.base_view = QPlainTextEdit(readOnly=True)
         self.tuned_view = QPlainTextEdit(readOnly=True)
         self._build_layout()
@@ -91,14 +92,14 @@ class TuningWindow(QWidget):
 
     def _build_layout(self) -> None:
         form = QFormLayout()
-        form.addRow("Base model", self.model_edit)
+        form.addRow(tr("Base model"), self.model_edit)
         data_row = QHBoxLayout()
         data_row.addWidget(self.data_edit)
         data_row.addWidget(self.data_button)
-        form.addRow("Examples (JSONL)", data_row)
-        form.addRow("Adapter name", self.name_edit)
-        form.addRow("Steps", self.iters_spin)
-        form.addRow("Learning rate", self.rate_edit)
+        form.addRow(tr("Examples (JSONL)"), data_row)
+        form.addRow(tr("Adapter name"), self.name_edit)
+        form.addRow(tr("Steps"), self.iters_spin)
+        form.addRow(tr("Learning rate"), self.rate_edit)
         form.addRow("", self.governed_check)
         buttons = QHBoxLayout()
         buttons.addWidget(self.start_button)
@@ -155,13 +156,13 @@ class TuningWindow(QWidget):
         self._tune.finished.connect(self._on_tune_process_finished)
         self.start_button.setEnabled(False)
         self.stop_button.setEnabled(True)
-        self.progress_label.setText("Loading the model…")
+        self.progress_label.setText(tr("Loading the model…"))
         self._tune.start(fennec_command()[0], args)
 
     def stop_tuning(self) -> None:
         """Like Ctrl+C: the run finishes its step, saves, and can be resumed later."""
         if self._tune is not None and self._tune.state() != QProcess.ProcessState.NotRunning:
-            self.progress_label.setText("Stopping after this step…")
+            self.progress_label.setText(tr("Stopping after this step…"))
             os.kill(int(self._tune.processId()), signal.SIGINT)
             self.stop_button.setEnabled(False)
 

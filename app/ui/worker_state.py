@@ -13,11 +13,12 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QLabel, QStatusBar
 
 from app.ui.banners import Banner
+from app.ui.i18n import tr, tr_noop
 from app.ui.thermal_chip import ThermalChip
 
-RESTARTING_SUFFIX = "restarting…"  # how the supervisor ends a message when it will retry
-PAUSED = "Generation is paused."
-PAUSED_WITH_ANSWER = "Generation is paused — your answer starts when you resume."
+RESTARTING_SUFFIX = tr_noop("restarting…")  # how the supervisor ends one it will retry
+PAUSED = tr_noop("Generation is paused.")
+PAUSED_WITH_ANSWER = tr_noop("Generation is paused — your answer starts when you resume.")
 
 
 def figures(status: dict) -> str:
@@ -35,11 +36,13 @@ def thermal_note(status: dict | None) -> str:
     state, note = status.get("thermal_state"), status.get("thermal_note")
     if state == "cooling":
         wait = status.get("cooling_wait_s")
-        return "Cooling down" + (f", about {wait:.0f} s" if wait is not None else "")
+        if wait is None:
+            return tr("Cooling down")
+        return tr("Cooling down, about {seconds} s").format(seconds=f"{wait:.0f}")
     if state == "infeasible":
-        return note or "Cannot hold the temperature limit: paused"
+        return note or tr("Cannot hold the temperature limit: paused")
     if state == "blind":
-        return note or "No temperature sensor: answers are paced carefully"
+        return note or tr("No temperature sensor: answers are paced carefully")
     return ""
 
 
@@ -56,7 +59,7 @@ class WorkerStateView(QObject):
         self.last_status: dict | None = None
         self.banner = Banner()
         self.pause_banner = Banner()
-        self.figures = QLabel("No model yet")
+        self.figures = QLabel(tr("No model yet"))
         self.note = QLabel("")
         self.chip = ThermalChip()
         self.chip.clicked.connect(self.status_was_requested.emit)
@@ -65,29 +68,31 @@ class WorkerStateView(QObject):
 
     def loading(self, model: str) -> None:
         self.state = "loading"
-        self.banner.show_message(f"Loading {Path(model).name or model}…", busy=True)
-        self._clear_figures("Loading the model…")
+        self.banner.show_message(
+            tr("Loading {model}…").format(model=Path(model).name or model), busy=True
+        )
+        self._clear_figures(tr("Loading the model…"))
 
     def ready(self, model: str) -> None:
         self.state = "ready"
         self.banner.show_message("")
-        self.figures.setText(f"Ready · {model}")
+        self.figures.setText(tr("Ready · {model}").format(model=model))
 
     def lost(self, message: str) -> None:
-        if message.endswith(RESTARTING_SUFFIX):
+        if message.endswith(tr(RESTARTING_SUFFIX)):
             self.state = "restarting"
             self.banner.show_message(message, busy=True)
-            self._clear_figures("Restarting the model…")
+            self._clear_figures(tr("Restarting the model…"))
         else:
             self.state = "failed"
             self.banner.show_message(
-                message, "Choose another model…", self.model_was_requested.emit
+                message, tr("Choose another model…"), self.model_was_requested.emit
             )
-            self._clear_figures("No model running")
+            self._clear_figures(tr("No model running"))
 
     def no_model(self) -> None:
         self.state = "none"
-        self._clear_figures("No model yet")
+        self._clear_figures(tr("No model yet"))
 
     def show_status(self, status: dict | None) -> None:
         self.last_status = status or None
@@ -107,8 +112,8 @@ class WorkerStateView(QObject):
             self.answer_waiting = False
             self.pause_banner.show_message("")
             return
-        text = PAUSED_WITH_ANSWER if self.answer_waiting else PAUSED
-        self.pause_banner.show_message(text, "Resume", self.resume_was_requested.emit)
+        text = tr(PAUSED_WITH_ANSWER if self.answer_waiting else PAUSED)
+        self.pause_banner.show_message(text, tr("Resume"), self.resume_was_requested.emit)
 
     def _clear_figures(self, words: str) -> None:
         self.figures.setText(words)

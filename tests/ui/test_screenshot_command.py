@@ -1,5 +1,5 @@
-"""`fennec dev screenshot` as a developer runs it: the app under Xvfb with a tray host, PNGs
-of the window, tray and Status window, and nothing left running afterwards."""
+"""`fennec dev screenshot` as a developer runs it: the app under Xvfb with a tray host, a PNG
+of every state (here one variant of the four: English, light), and nothing left running."""
 
 from __future__ import annotations
 
@@ -39,6 +39,8 @@ def test_screenshot_writes_every_picture_and_leaves_nothing_running(tiny_model, 
             str(tmp_path),
             "--model",
             str(tiny_model),
+            "--only",
+            "en-light",
         ],
         env=env | {"PYTHONPATH": str(ROOT)},
         cwd=ROOT,
@@ -47,7 +49,11 @@ def test_screenshot_writes_every_picture_and_leaves_nothing_running(tiny_model, 
         timeout=240,
     )
     assert out.returncode == 0, out.stderr[-3000:]
-    names = {p.name for p in tmp_path.glob("*.png")}
-    assert {"window.png", "status.png", "tray-icon.png", "tray-graph.png", "screen.png"} <= names
-    assert all((tmp_path / n).stat().st_size > 500 for n in names)
+    shots = tmp_path / "en-light"
+    names = {p.name for p in shots.glob("*.png")}
+    states = {"welcome", "chat", "thinking", "loading", "paused", "cooling", "failed"}
+    states |= {"error-details", "needs-model", "settings", "search", "profiles", "status"}
+    states |= {"window", "tray-icon", "tray-graph", "screen"}
+    assert {f"{s}.png" for s in states} <= names
+    assert all((shots / n).stat().st_size > 500 for n in names)
     assert _workers_of(tiny_model) == []
