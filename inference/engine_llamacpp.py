@@ -17,6 +17,7 @@ import secrets
 from dataclasses import dataclass, field
 from typing import Any
 
+from inference.chat_prompt import TemplateFormatter
 from inference.context_fit import fit_prompt
 from inference.engine import Admission, EngineInfo, StepOutput
 from inference.errors import ModelError
@@ -118,10 +119,18 @@ class LlamaCppEngine:
         eos = self._llm.token_eos()
         bos = self._llm.token_bos()
         self._eos_text = self._piece(eos)
-        self._formatter = Jinja2ChatFormatter(
-            template=template,
-            eos_token=self._eos_text,
-            bos_token=self._piece(bos) if bos >= 0 else "",
+        # Messages read as transformers' apply_chat_template reads them (chat_prompt).
+        self._formatter = TemplateFormatter(
+            Jinja2ChatFormatter(
+                template=template,
+                eos_token=self._eos_text,
+                bos_token=self._piece(bos) if bos >= 0 else "",
+            )
+        )
+        # SentencePiece vocabularies (Mixtral's) start every text with a space token; the
+        # answer's own first one is not shown (transformers' decoder strips it too).
+        self._strip_first_space = self._llm.metadata.get("tokenizer.ggml.model") == "llama" and (
+            self._llm.metadata.get("tokenizer.ggml.add_space_prefix", "true") != "false"
         )
         self._n_seq = MAX_RUNNING + PARKED_CONVERSATIONS
         self._context = BatchContext(self._llm, KV_CONTEXTS * n_ctx, self._n_seq, N_BATCH)
@@ -239,7 +248,10 @@ class LlamaCppEngine:
         seq.tokens.append(token)
         if is_end_of_generation(self._llm, token):
             return self._finish(seq, seq.decoder.decode(b"", final=True), token, "stop")
-        text = seq.decoder.decode(self._llm.detokenize([token]))
+        piece = self._llm.detokenize([token])
+        if seq.generated == 1 and self._strip_first_space and piece.startswith(b" "):
+            piece = piece[1:]
+        text = seq.decoder.decode(piece)
         if (
             seq.generated >= seq.request.params.max_tokens
             or len(seq.tokens) >= self.info.context_length

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from inference.chat_prompt import render_folding_system, template_messages
 from inference.context_fit import fit_prompt
 from inference.engine import Admission, EngineInfo, StepOutput
 from inference.errors import ModelError
@@ -151,11 +152,13 @@ class MlxEngine:
     def encode_chat(self, messages: list[dict], template_kwargs: dict | None = None) -> list[int]:
         """The chat rendered with the model's own template, as token ids; `template_kwargs`:
         its extra variables (enable_thinking, …)."""
-        return list(
-            self._tokenizer.apply_chat_template(
-                messages, add_generation_prompt=True, **(template_kwargs or {})
+
+        def render(chat: list[dict]) -> list[int]:
+            return self._tokenizer.apply_chat_template(
+                chat, add_generation_prompt=True, **(template_kwargs or {})
             )
-        )
+
+        return list(render_folding_system(render, template_messages(messages)))
 
     def _encoder(self, request: ChatRequest):
         """How this request's chat (or a truncated part of it) becomes tokens."""

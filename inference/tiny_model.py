@@ -114,12 +114,18 @@ def make_model(
     fmt: str = "mlx",
     size: str = "tiny",
     seed: int = 0,
+    vocab: str = "test",
 ) -> Path:
     """Write a random-weight MoE model to `out_dir`; return the path to load.
 
     mlx: a folder with config.json, model.safetensors and a tokenizer.
     gguf: the same folder plus `model-f32.gguf`, whose path is returned.
+    vocab: "test" (a small tokenizer trained here, ChatML template) or a real family's
+    vocabulary, special tokens and chat template: "qwen3" (151,669 tokens) or "mixtral"
+    (32,000); see inference.real_vocab.
     """
+    if vocab != "test":
+        return _make_real_vocab_model(Path(out_dir), arch, fmt, size, seed, vocab)
     if arch not in ARCHS:
         raise ValueError(f"unknown architecture {arch!r}; choose one of {', '.join(ARCHS)}")
     if fmt not in FORMATS:
@@ -150,6 +156,65 @@ def make_model(
     gguf_path = out_dir / "model-f32.gguf"
     write_gguf(gguf_path, arch, config, weights, tokenizer)
     return gguf_path
+
+
+def _make_real_vocab_model(
+    out_dir: Path, arch: str, fmt: str, size: str, seed: int, vocab: str
+) -> Path:
+    """make_model with a real vocabulary: ~80 MB a format with Qwen3's (the 150K-row
+    embedding and lm_head are most of it), ~17 MB with Mixtral's. The output layer is its
+    own matrix, as in Qwen3-30B-A3B and Mixtral: tied to the embedding, llama.cpp's CPU
+    decode runs ~15× slower here (the shared matrix misses the output layer's fast path)."""
+    from dataclasses import replace
+
+    from inference import real_vocab
+
+    if vocab not in real_vocab.VOCABS:
+        raise ValueError(
+            f"unknown vocabulary {vocab!r}; choose test or one of {', '.join(real_vocab.VOCABS)}"
+        )
+    for value, allowed, what in ((arch, ARCHS, "architecture"), (fmt, FORMATS, "format")):
+        if value not in allowed:
+            raise ValueError(f"unknown {what} {value!r}; choose one of {', '.join(allowed)}")
+    if size not in SIZES:
+        raise ValueError(f"unknown size {size!r}; choose one of {', '.join(SIZES)}")
+    real = real_vocab.build(vocab)
+    config = model_config(arch, replace(SHAPES[size], vocab=real.size))
+    config["bos_token_id"] = real.bos_id
+    config["eos_token_id"] = real.eos_ids[0]
+    weights = random_weights(config, seed)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    real.save(out_dir)
+    (out_dir / "generation_config.json").write_text(
+        json.dumps({"bos_token_id": real.bos_id, "eos_token_id": real.eos_ids}, indent=2)
+    )
+    (out_dir / "config.json").write_text(json.dumps(config, indent=2))
+    if fmt == "mlx":
+        from safetensors.numpy import save_file
+
+        save_file(weights, str(out_dir / "model.safetensors"), metadata={"format": "mlx"})
+        return out_dir
+    path = out_dir / "model-f32.gguf"
+    _write_real_vocab_gguf(path, arch, config, weights, real.gguf, f"fennec-random-{arch}-{vocab}")
+    return path
+
+
+def _write_real_vocab_gguf(path: Path, arch: str, config: dict, weights: dict, vocab, name):
+    import gguf
+    import numpy as np
+
+    from inference.gguf_writer import add_model_metadata, gguf_arch_of, gguf_weight
+
+    writer = gguf.GGUFWriter(str(path), gguf_arch_of(arch))
+    add_model_metadata(writer, arch, config, name, gguf.LlamaFileType.ALL_F32)
+    vocab.write(writer)
+    for weight, array in weights.items():
+        gguf_name, array = gguf_weight(weight, array, arch, config)
+        writer.add_tensor(gguf_name, np.ascontiguousarray(array, dtype=np.float32))
+    writer.write_header_to_file()
+    writer.write_kv_data_to_file()
+    writer.write_tensors_to_file()
+    writer.close()
 
 
 def write_tokenizer_files(out_dir: Path, tokenizer, config: dict) -> None:
