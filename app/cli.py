@@ -120,6 +120,12 @@ def _add_dev(sub) -> None:
     shot = dev.add_parser("screenshot", help="the app under Xvfb with a tiny model, as PNGs")
     shot.add_argument("dir", type=Path)
     shot.add_argument("--model", help="a model to use instead of a fresh tiny one")
+    shot.add_argument(
+        "--only", help="one variant, e.g. en-light (default: en and zh_CN, light and dark)"
+    )
+    dev.add_parser(
+        "i18n", help="collect the UI's strings into resources/i18n/*.ts and compile the .qm"
+    )
 
 
 def _add_bench(sub) -> None:
@@ -260,11 +266,17 @@ def _dispatch(argv: list[str] | None) -> int:
             print("fennec: error: chat needs --model or --provider", file=sys.stderr)
             return 2
         return run_chat(args)
+    if args.command == "dev" and args.dev_command == "i18n":
+        from app.ui.i18n_catalog import update
+
+        strings, untranslated = update()
+        print(f"{strings} strings; {untranslated} without a translation")
+        return 1 if untranslated else 0
     if args.command == "dev" and args.dev_command == "screenshot":
         from app.ui.devtools import screenshot
 
         try:
-            return screenshot(args.dir, args.model)
+            return screenshot(args.dir, args.model, args.only)
         except (RuntimeError, OSError, subprocess.SubprocessError) as e:
             print(f"fennec: error: {e}", file=sys.stderr)
             return 1

@@ -115,9 +115,13 @@ class FennecApp:
         dialog.exec()
 
     def open_search(self) -> None:
+        typed = self.window.search_field.text()  # words typed in the list's search field
         dialog = SearchDialog(self.history, self.window)
         dialog.hit_was_chosen.connect(self.window.open_conversation)
         dialog.show()
+        if typed.strip():
+            dialog.query.setText(typed)
+            dialog.query.setFocus()
         self.search_dialog = dialog
 
     def open_settings(self) -> None:

@@ -10,6 +10,7 @@ from PySide6.QtWidgets import (
     QApplication,
     QHBoxLayout,
     QInputDialog,
+    QLineEdit,
     QMainWindow,
     QMenu,
     QPlainTextEdit,
@@ -78,6 +79,11 @@ class MainWindow(QMainWindow):
         self.conversation_list.conversation_was_chosen.connect(self._on_conversation_chosen)
         self.conversation_list.deletion_was_requested.connect(self.delete_conversation)
         self.conversation_list.export_did_fail.connect(self.show_banner)
+        # Search at the top of the list: typing here opens the search over every conversation.
+        self.search_field = QLineEdit(placeholderText=tr("Search conversations (Ctrl+F)"))
+        self.search_field.setAccessibleName(tr("Search conversations"))
+        self.search_field.textEdited.connect(self._on_search_field_edited)
+        lv.addWidget(self.search_field)
         lv.addWidget(self.new_button)
         lv.addWidget(self.conversation_list)
 
@@ -268,6 +274,11 @@ class MainWindow(QMainWindow):
     def _on_conversation_chosen(self, cid: int) -> None:
         if self.stream is None:
             self.open_conversation(cid)
+
+    def _on_search_field_edited(self, text: str) -> None:
+        if text.strip():
+            self.search_was_requested.emit()  # the dialog takes the words typed so far
+            self.search_field.clear()
 
     def conversation_menu(self, cid: int) -> QMenu:
         """What a right-click on a conversation offers."""

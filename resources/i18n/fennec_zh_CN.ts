@@ -88,6 +88,10 @@ Your conversations are saved. If this keeps happening, restart Fennec.</source>
       <translation>新对话</translation>
     </message>
     <message>
+      <source>Search conversations</source>
+      <translation>搜索对话</translation>
+    </message>
+    <message>
       <source>Send</source>
       <translation>发送</translation>
     </message>
@@ -98,6 +102,10 @@ Your conversations are saved. If this keeps happening, restart Fennec.</source>
     <message>
       <source>Regenerate</source>
       <translation>重新生成</translation>
+    </message>
+    <message>
+      <source>Search conversations (Ctrl+F)</source>
+      <translation>搜索对话（Ctrl+F）</translation>
     </message>
     <message>
       <source>Message Fennec (Ctrl+Enter to send)</source>

@@ -8,6 +8,7 @@ from collections.abc import Callable
 
 import pytest
 from PySide6.QtCore import QTimer, QUrl
+from PySide6.QtTest import QTest
 from PySide6.QtWidgets import (
     QApplication,
     QDialog,
@@ -202,6 +203,15 @@ def test_window_buttons_shortcuts_menus_and_links(
     dialog.run_search()
     assert dialog.results.count() >= 1
     dialog.include_reasoning.setChecked(True)  # and the models' thinking too
+    assert dialog.results.count() >= 1
+    dialog.reject()
+    # The same from the search field at the top of the conversation list.
+    w.search_field.setFocus()
+    QTest.keyClicks(w.search_field, "f")
+    dialog = app.search_dialog
+    assert dialog.isVisible() and dialog.query.text() == "f" and w.search_field.text() == ""
+    QTest.keyClicks(dialog.query, "oxes")
+    dialog.run_search()
     assert dialog.results.count() >= 1
     w.new_chat()
     dialog.results.setCurrentRow(0)
