@@ -60,6 +60,13 @@ PRESET_LABELS = {"cool": "Cool & quiet", "balanced": "Balanced", "performance": 
 HORIZON_S = 30.0  # the power cap plans this far ahead within its window …
 NEAREST_S = 10.0  # … and no nearer than this
 MIN_DUTY = 0.005  # below this a sliver of duty is a pause (the 45-W prior makes real duties small)
+# Speeding up adds at most SLEW × the duty now (from a pause: SLEW × RESUME_DUTY) per step: a
+# die model that is wrong (a fast die behind a late thermometer fits badly) then costs a small
+# overshoot, where one step from 5 % to 64 % duty took a fanless die from 48 to 66 °C. (1.0
+# held that die lower still, but starved the identification of the excitation it learns from.)
+RESUME_DUTY = 0.05
+SLEW = 1.5
+READING_S = 4.0  # the thermometer's own smoothed reading, a check on the observer's die
 
 
 class Governor:
@@ -84,6 +91,7 @@ class Governor:
         self._current = Actuation(config.max_batch, 1.0)
         self._last_change_t = -1e9
         self._over_since: float | None = None
+        self._reading: float | None = None  # the readings' short moving average
         self.budget_w = float("inf")
         self.last_power_w: float | None = None  # measured, or estimated from load
         self.changes = 0
@@ -109,6 +117,10 @@ class Governor:
         if temp is not None:
             self.plant.observe(obs.t, temp, power_w, measured=power_source == "measured")
             self._last_temp_t = obs.t
+            alpha = min(1.0, self.period_s / READING_S)
+            self._reading = (
+                temp if self._reading is None else self._reading + alpha * (temp - self._reading)
+            )
         cap = self._power_cap(power_w)
         thermal = self._thermal_budget(obs.t, temp, power_w)
         budget = min(thermal, cap)
@@ -271,10 +283,32 @@ class Governor:
         if cutting:
             go = urgent or over or ((big or hot) and since >= cfg.hold_s)
         else:
+            # Never faster while the thermometer itself reads at the target and the model
+            # reads the die cooler than that: the model is wrong (one read 47 °C under a
+            # sensor reading 54.7 and asked for 70 % more power).
+            at_target = (
+                cfg.limit_c is not None
+                and temp is not None
+                and self._reading is not None
+                and self.plant.die_c is not None
+                and self._reading >= cfg.limit_c - cfg.margin_c
+                and self._reading - self.plant.die_c >= 0.5
+            )
+            ceiling = cur.duty + SLEW * max(RESUME_DUTY, cur.duty)
+            wanted = replace(wanted, duty=min(wanted.duty, ceiling))
+            big = abs(wanted.duty - cur.duty) >= band or wanted.max_batch != cur.max_batch
             # Out of a pause even for a small duty: a dead-band wider than the duty that
             # holds the limit must not park a slow machine at zero for good.
             resume = cur.duty == 0.0 and wanted.duty >= 1.5 * MIN_DUTY
-            go = (big or resume or wanted.duty >= 1.0) and since >= cfg.hold_up_s
+            # Nor during a gap in the readings: the gap holds the loop as it was (a raise on
+            # the model alone, 60 s into a gap, once met a die 2 °C over the limit).
+            blind_gap = cfg.limit_c is not None and temp is None and self.temp_health.usable
+            go = (
+                (big or resume or wanted.duty >= 1.0)
+                and since >= cfg.hold_up_s
+                and not at_target
+                and not blind_gap
+            )
         if go:
             self._current = wanted
             self._last_change_t = obs.t
