@@ -16,6 +16,7 @@ import hashlib
 import json
 import logging
 import os
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,6 +28,8 @@ FORMAT = 1  # bump when what is saved changes meaning
 MIN_SAVED_TOKENS = 256
 
 
+# A half-written or unrecorded file older than this is a crash's leftover, not work in progress.
+LEFTOVER_AGE_S = 3600
 # Loading a file for fewer shared tokens than this costs more than prefilling them.
 MIN_REUSED_TOKENS = 128
 
@@ -202,6 +205,7 @@ class PromptStore:
 
     def enforce_budget(self, keep: Path | None = None) -> None:
         """Delete least recently used entries (of every identity) until under the budget."""
+        self._sweep_leftovers()
         entries = []
         for sidecar in self.root.glob("*/*.json"):
             try:
@@ -218,6 +222,19 @@ class PromptStore:
             for data in sidecar.parent.glob(sidecar.stem + ".*"):
                 data.unlink(missing_ok=True)
             total -= size
+
+    def _sweep_leftovers(self, now: float | None = None) -> None:
+        """Files a crash left behind: a half-written file, or one whose record was never
+        written. Only old ones: another worker may be between those two steps right now."""
+        now = time.time() if now is None else now
+        for path in self.root.glob("*/*"):
+            try:
+                old = now - path.stat().st_mtime > LEFTOVER_AGE_S
+            except OSError:
+                continue
+            unrecorded = path.suffix != ".json" and not path.with_suffix(".json").exists()
+            if old and (".partial" in path.name or unrecorded):
+                path.unlink(missing_ok=True)
 
     def discard(self, data: Path) -> None:
         data.unlink(missing_ok=True)

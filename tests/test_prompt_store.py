@@ -117,6 +117,23 @@ def test_the_byte_budget_drops_the_least_recently_used(tmp_path):
     assert store.total_bytes() <= 250
 
 
+def test_a_crashs_leftovers_are_swept_once_old(tmp_path):
+    import os
+
+    store = _store(tmp_path)
+    kept = store.save([1] * N, _write(b"x" * 10))
+    half = store.folder / "abc.partial.state"
+    orphan = store.folder / "def.state"  # its record was never written
+    fresh = store.folder / "ghi.partial.state"  # another worker writing right now
+    for path in (half, orphan, fresh):
+        path.write_bytes(b"y")
+    for path in (half, orphan, kept, kept.with_suffix(".json")):
+        os.utime(path, (1, 1))
+    store.save([2] * N, _write(b"x" * 10))
+    assert not half.exists() and not orphan.exists()
+    assert fresh.exists() and kept.exists()  # recorded entries go by the budget alone
+
+
 # -- both engines, in process: a fresh engine stands for a restarted worker ---------------
 def _answer(engine, messages):
     from inference.requests import ChatRequest, SamplingParams
