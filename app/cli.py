@@ -47,9 +47,6 @@ def _add_serve(sub) -> None:
     from inference.office import add_office_arguments
 
     add_office_arguments(p)  # --tls-cert/--tls-key, --api-keys, --allowed-host: office mode
-    from inference.serve_env import apply_env_defaults
-
-    apply_env_defaults(p)  # FENNEC_MODEL, FENNEC_PORT, …: a container's configuration
     p.add_argument("--adapter", help="a LoRA adapter (fennec tune list) for this model")
     p.add_argument(
         "--idle-unload-minutes",
@@ -80,6 +77,10 @@ def _add_serve(sub) -> None:
         help="disk space for recent conversations' KV caches, so a chat continued after a "
         "restart is not prefilled again (least recently used go first; 0: none)",
     )
+    from inference.serve_env import apply_env_defaults
+
+    # Last: a flag's own default would override the environment's for flags added after it.
+    apply_env_defaults(p)  # FENNEC_MODEL, FENNEC_PORT, …: a container's configuration
 
 
 def _add_chat(sub) -> None:

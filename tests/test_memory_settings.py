@@ -37,3 +37,18 @@ def test_chosen_settings_reach_the_worker(fennec_home):
 def test_a_bad_kv_precision_is_refused_by_the_setting(fennec_home):
     with pytest.raises(ValueError, match="one of 16, 8, 4"):
         Settings(fennec_home / "settings.json").set("kv_bits", "5")
+
+
+def test_the_environment_sets_them_for_a_container(monkeypatch):
+    for name, value in {
+        "FENNEC_KV_BITS": "8",
+        "FENNEC_CONTEXT": "8192",
+        "FENNEC_PROMPT_CACHE_GB": "0",
+        "FENNEC_IDLE_UNLOAD_MINUTES": "0",
+    }.items():
+        monkeypatch.setenv(name, value)
+    args, memory = _serve_options([])
+    assert (memory.kv_bits, memory.context, memory.prompt_cache_bytes) == (8, 8192, 0)
+    assert args.idle_unload_minutes == 0
+    args, memory = _serve_options(["--kv-bits", "4"])  # a flag still wins
+    assert memory.kv_bits == 4
