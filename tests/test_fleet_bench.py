@@ -14,8 +14,9 @@ from thermal.fleet_bench import replay_command, run_fleet
 from thermal.metrics import score
 from thermal.oracle import fair_oracle, token_hull
 from thermal.profiles import load_profile
-from thermal.scenarios import Scenario, Workload
-from thermal.simulation import simulate
+from thermal.scenarios import Scenario, SensorNoise, Workload
+from thermal.simulation import Trace, simulate
+from thermal.targets import check, meter_scale
 
 LIMIT = 55.0
 
@@ -161,3 +162,25 @@ def test_cli_replays_one_fleet_machine(argv, tmp_path, capsys):
     data = json.loads((tmp_path / "f.json").read_text())
     assert [r["index"] for r in data["runs"]] == [1]
     assert code in (0, 1) and code == (0 if data["all_met"] else 1)
+
+
+def test_a_biased_power_meter_is_scored_on_its_own_reading():
+    """A sensor reading 20 % low cannot be told from an honest one on the machine, so the
+    power limits are scored on its reading, and the oracle is held to the same meter."""
+    profile = load_profile("well-cooled-box")
+    honest = fair_oracle(profile, _backlogged(20), LIMIT, 18.0)
+    low = fair_oracle(profile, _backlogged(20), LIMIT, 18.0, meter_scale=0.8)
+    assert honest.mean_power_w == pytest.approx(18.0, rel=1e-3)  # power-bound box
+    assert 19.0 < low.mean_power_w <= 18.0 / 0.8 + 1e-6  # more true watts, up to the meter's
+    assert low.tokens > honest.tokens
+    biased = replace(_backlogged(20), sensor=SensorNoise(power_bias=-0.2))
+    assert meter_scale(biased) == pytest.approx(0.8)
+    absent = replace(biased, sensor=SensorNoise(power=False, power_bias=-0.2))
+    assert meter_scale(absent) == 1.0  # no meter: the limits are on true watts
+    m = score(simulate(profile, _backlogged(20), Constant(8, 1.0)), LIMIT, None)
+    m = replace(m, mean_power_w=20.0, max_60s_power_w=21.0)  # 16 and 16.8 W on the meter
+    assert check(m, True, Trace(), 0.8).passed["mean_power"]
+    assert check(m, True, Trace(), 0.8).passed["power_60s"]
+    assert not check(m, True, Trace(), 1.0).passed["mean_power"]
+    over = check(replace(m, mean_power_w=23.0), True, Trace(), 0.8).misses
+    assert "mean power 18.4 W metered (23.0 W true)" in over

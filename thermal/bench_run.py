@@ -9,12 +9,12 @@ from pathlib import Path
 from thermal.baselines import BangBang, NoGovernor, StepWise
 from thermal.control import Controller
 from thermal.governor import build_learning_governor
-from thermal.metrics import RunMetrics, score
+from thermal.metrics import score
 from thermal.oracle import OracleResult, fair_oracle
 from thermal.profiles import DeviceProfile
 from thermal.scenarios import Scenario
 from thermal.simulation import Trace, simulate
-from thermal.targets import LIMIT_C, POWER_LIMIT_W, Verdict, check
+from thermal.targets import LIMIT_C, POWER_LIMIT_W, Verdict, check, meter_scale
 
 
 def production_governor(profile: DeviceProfile, scenario: Scenario) -> Controller:
@@ -45,11 +45,16 @@ def run_machine(
     ]
     traces = {c.name: simulate(profile, scenario, c) for c in baselines}
     demand = sum(traces["none"].tokens) if scenario.workload.kind == "chat" else None
-    oracle = fair_oracle(profile, scenario, LIMIT_C, POWER_LIMIT_W, demand)
+    scale = meter_scale(scenario)
+    oracle = fair_oracle(profile, scenario, LIMIT_C, POWER_LIMIT_W, demand, meter_scale=scale)
     ours = governor(profile, scenario)
     traces = {"fennec": simulate(profile, scenario, ours)} | traces
-    rows = {name: score(tr, LIMIT_C, oracle.tokens).as_dict() for name, tr in traces.items()}
-    verdict = check(RunMetrics(**rows["fennec"]), oracle.feasible, traces["fennec"])
+    scores = {name: score(tr, LIMIT_C, oracle.tokens) for name, tr in traces.items()}
+    verdict = check(scores["fennec"], oracle.feasible, traces["fennec"], scale)
+    rows = {name: m.as_dict() for name, m in scores.items()}
+    for row in rows.values():  # the power limits are scored on the machine's meter
+        row["metered_mean_power_w"] = round(row["mean_power_w"] * scale, 2)
+        row["metered_max_60s_power_w"] = round(row["max_60s_power_w"] * scale, 2)
     last = next((s for s in reversed(traces["fennec"].statuses) if s), "")
     return MachineRun(profile.name, scenario.name, rows, oracle, verdict, traces, last)
 

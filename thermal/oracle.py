@@ -97,8 +97,12 @@ def fair_oracle(
     power_limit_w: float | None,
     demand_tokens: float | None = None,
     block_s: float = BLOCK_S,
+    meter_scale: float = 1.0,
 ) -> OracleResult:
     """Solve the LP; `demand_tokens` caps a chat run at what its users can ask for.
+
+    `meter_scale`: the power limits hold on a meter that reads this many times the true power
+    (the machine's own power sensor, which may read off; see thermal/targets.py).
 
     With a fan, R2 depends on the case temperature: the LP is solved with the fan's
     conductance at the limit (a relaxation), then re-solved with R2 taken along its own
@@ -106,13 +110,15 @@ def fair_oracle(
     n = int(scenario.duration_s // block_s)
     th = profile.thermal
     r2_path = np.full(n, th.r2_at(limit_c))
-    result = _solve(profile, scenario, limit_c, power_limit_w, demand_tokens, block_s, r2_path)
+    if power_limit_w is not None:
+        power_limit_w = power_limit_w / meter_scale
+    window_w = None if power_limit_w is None else power_limit_w + 1.0 / meter_scale
+    limits = (power_limit_w, window_w)
+    result = _solve(profile, scenario, limit_c, limits, demand_tokens, block_s, r2_path)
     if th.r2_fan is not None:
         for _ in range(3):
             r2_path = np.array([th.r2_at(t2) for t2 in result[2]])
-            result = _solve(
-                profile, scenario, limit_c, power_limit_w, demand_tokens, block_s, r2_path
-            )
+            result = _solve(profile, scenario, limit_c, limits, demand_tokens, block_s, r2_path)
     tokens, power, _, feasible = result
     return OracleResult(
         tokens=tokens,
@@ -123,7 +129,8 @@ def fair_oracle(
     )
 
 
-def _solve(profile, scenario, limit_c, power_limit_w, demand_tokens, block_s, r2_path):
+def _solve(profile, scenario, limit_c, power_limits, demand_tokens, block_s, r2_path):
+    power_limit_w, window_limit_w = power_limits  # whole run, every 60-s window (true watts)
     pw = profile.power
     w = scenario.workload
     chat = w.kind == "chat"
@@ -199,7 +206,7 @@ def _solve(profile, scenario, limit_c, power_limit_w, demand_tokens, block_s, r2
             window = sparse.diags([1.0 / span] * span, list(range(span)), shape=(n - span + 1, n))
             pad = sparse.csr_matrix((n - span + 1, size - n))
             blocks.append(sparse.hstack([window, pad]))
-            rhs.append(np.full(n - span + 1, power_limit_w + 1.0))
+            rhs.append(np.full(n - span + 1, window_limit_w))
     if demand_tokens is not None:
         blocks.append(sparse.csr_matrix(tokens))
         rhs.append(np.array([demand_tokens]))

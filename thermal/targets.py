@@ -5,10 +5,23 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from thermal.metrics import RunMetrics
+from thermal.scenarios import Scenario
 from thermal.simulation import Trace
 
 LIMIT_C = 55.0
 POWER_LIMIT_W = 18.0
+
+
+def meter_scale(scenario: Scenario) -> float:
+    """What the machine's own power meter reads per true watt: the scale the power limits are
+    scored on. A sensor that reads 10 % low is, to the machine and to anything running on it,
+    an honest meter: nothing on the machine can tell (scaling the power by k and the thermal
+    resistances by 1/k leaves every temperature unchanged), so no governor could hold 18 true
+    watts with it except by giving up a fifth of its power everywhere. The oracle is held to
+    the same meter. With no power sensor there is no meter and the limits are on true watts:
+    the governor's own estimate must hold them."""
+    return 1.0 + scenario.sensor.power_bias if scenario.sensor.power else 1.0
+
 
 # name → what it means; the order is the report's.
 TARGETS = {
@@ -31,16 +44,19 @@ class Verdict:
     misses: list[str]
 
 
-def check(m: RunMetrics, feasible: bool, trace: Trace) -> Verdict:
+def check(m: RunMetrics, feasible: bool, trace: Trace, power_scale: float = 1.0) -> Verdict:
     """Which targets this run meets. Where even idle power breaks the limit (a room too hot)
     the temperature targets give way to one that can be met: generation paused whenever the
-    die is over the limit, and a status that says the limit is out of reach."""
+    die is over the limit, and a status that says the limit is out of reach. The power targets
+    are on the machine's meter (`power_scale` × true watts, see `meter_scale`)."""
+    mean_w = round(m.mean_power_w * power_scale, 2)
+    window_w = round(m.max_60s_power_w * power_scale, 2)
     passed = {
         "above_57": m.s_above_limit_plus_2 == 0,
         "above_55_5": m.s_above_limit_plus_0_5 <= 30,
         "overshoot": m.overshoot_c <= 0.5,
-        "mean_power": m.mean_power_w <= POWER_LIMIT_W,
-        "power_60s": m.max_60s_power_w <= POWER_LIMIT_W + 1.0,
+        "mean_power": mean_w <= POWER_LIMIT_W,
+        "power_60s": window_w <= POWER_LIMIT_W + 1.0,
         "tokens": m.tokens_vs_oracle >= MIN_TOKENS_RATIO,
         "churn": m.changes_per_min <= 3.0,
         "infeasible_paused": True,
@@ -56,8 +72,8 @@ def check(m: RunMetrics, feasible: bool, trace: Trace) -> Verdict:
         "above_57": f"{m.s_above_limit_plus_2} s above 57 °C",
         "above_55_5": f"{m.s_above_limit_plus_0_5} s above 55.5 °C",
         "overshoot": f"overshoot {m.overshoot_c} °C",
-        "mean_power": f"mean power {m.mean_power_w} W",
-        "power_60s": f"60-s power {m.max_60s_power_w} W",
+        "mean_power": f"mean power {mean_w} W{_true(m.mean_power_w, power_scale)}",
+        "power_60s": f"60-s power {window_w} W{_true(m.max_60s_power_w, power_scale)}",
         "tokens": f"tokens {m.tokens_vs_oracle}× oracle",
         "churn": f"{m.changes_per_min} changes/min",
         "infeasible_paused": "infeasible run not paused or not reported",
@@ -66,6 +82,10 @@ def check(m: RunMetrics, feasible: bool, trace: Trace) -> Verdict:
         if not ok:
             misses.append(values[name])
     return Verdict(passed, misses)
+
+
+def _true(watts: float, power_scale: float) -> str:
+    return "" if power_scale == 1.0 else f" metered ({watts} W true)"
 
 
 def _paused_when_hot(trace: Trace) -> bool:
