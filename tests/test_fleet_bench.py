@@ -12,8 +12,8 @@ from thermal.bench import run_thermal_bench
 from thermal.fleet import draw_machine
 from thermal.fleet_bench import replay_command, run_fleet
 from thermal.metrics import score
-from thermal.oracle import fair_oracle, token_hull
-from thermal.profiles import load_profile
+from thermal.oracle import fair_oracle, idle_equilibrium_c, token_hull
+from thermal.profiles import DeviceProfile, load_profile
 from thermal.scenarios import Scenario, SensorNoise, Workload
 from thermal.simulation import Trace, simulate
 from thermal.targets import check, meter_scale
@@ -184,3 +184,25 @@ def test_a_biased_power_meter_is_scored_on_its_own_reading():
     assert not check(m, True, Trace(), 1.0).passed["mean_power"]
     over = check(replace(m, mean_power_w=23.0), True, Trace(), 0.8).misses
     assert "mean power 18.4 W metered (23.0 W true)" in over
+
+
+def test_an_idle_equilibrium_over_the_limit_is_infeasible_though_the_run_ends_under_it():
+    """A slow case keeps two hours under the limit that idle power alone would break given
+    time: a governor cannot know the run's length, so the run counts as infeasible; one that
+    never went over needs nothing paused or reported."""
+    fanless = load_profile("fanless-laptop")
+    th = replace(fanless.thermal, c2=20000.0)  # a case that takes hours to warm
+    profile = DeviceProfile("slow-case", "test", th, fanless.power, ambient_c=25.0)
+    room = 57.0 - fanless.power.p_idle * (th.r1 + th.r2)  # idle settles at 57 °C
+    scenario = replace(_backlogged(20), ambient_c=room)
+    assert idle_equilibrium_c(profile, scenario) == pytest.approx(57.0)
+    oracle = fair_oracle(profile, scenario, LIMIT, 18.0)
+    assert not oracle.feasible and oracle.tokens > 0  # the 20 minutes stay under the limit
+    assert fair_oracle(profile, replace(scenario, ambient_c=room - 4.0), LIMIT, 18.0).feasible
+    cool = Trace(controlled_c=[50.0] * 10, duty=[1.0] * 10, statuses=[""] * 10)
+    m = score(simulate(fanless, _backlogged(1), Constant(8, 0.1)), LIMIT, None)
+    assert check(m, False, cool).passed["infeasible_paused"]
+    hot = Trace(controlled_c=[50.0] * 10 + [56.0] * 700, duty=[0.0] * 710, statuses=[""] * 710)
+    assert not check(m, False, hot).passed["infeasible_paused"]  # over it, and not reported
+    hot.statuses[-1] = "cannot hold 55 °C even when idle"
+    assert check(m, False, hot).passed["infeasible_paused"]

@@ -16,8 +16,9 @@ It is an upper bound because every simplification relaxes: temperature is checke
 ends only, windows are block-aligned, the fan's heat outflow is replaced by its chord (its
 conductance at the limit at all temperatures: cooler than the true convex outflow), prefill
 power is free. A governor may come close to it but not above it, except by the chord's margin.
-Where the limit cannot be held even at idle (a room hotter than the limit allows), the
-temperature bound is relaxed to the idle trajectory and the run is marked infeasible.
+Where the limit cannot be held even at idle (a room hotter than the limit allows, within the run
+or at idle equilibrium), the run is marked infeasible (and the temperature bound is relaxed to
+the idle trajectory where that breaks it).
 """
 
 from __future__ import annotations
@@ -120,6 +121,7 @@ def fair_oracle(
             r2_path = np.array([th.r2_at(t2) for t2 in result[2]])
             result = _solve(profile, scenario, limit_c, limits, demand_tokens, block_s, r2_path)
     tokens, power, _, feasible = result
+    feasible = feasible and idle_equilibrium_c(profile, scenario) <= limit_c
     return OracleResult(
         tokens=tokens,
         feasible=feasible,
@@ -127,6 +129,20 @@ def fair_oracle(
         power_w=[round(float(p), 3) for p in power],
         block_s=block_s,
     )
+
+
+def idle_equilibrium_c(profile: DeviceProfile, scenario: Scenario) -> float:
+    """Where idle power alone takes the controlled node in the room at the run's end, given time.
+
+    Above the limit, the limit cannot be held even at zero duty: a run that stays under it for
+    two hours does so only because a slow case has not warmed yet (seed 2 #189: 59 °C, a
+    100-minute case), which a governor that cannot know the run's length cannot plan on."""
+    th, idle = profile.thermal, profile.power.p_idle
+    room = scenario.ambient_at(profile.ambient_c, scenario.duration_s)
+    case = room + idle * th.r2
+    for _ in range(50):  # the fan's R2 falls as the case warms: a monotone fixed point
+        case = room + idle * th.r2_at(case)
+    return case + idle * th.r1 if profile.controlled == "die" else case
 
 
 def _solve(profile, scenario, limit_c, power_limits, demand_tokens, block_s, r2_path):

@@ -64,8 +64,11 @@ def check(m: RunMetrics, feasible: bool, trace: Trace, power_scale: float = 1.0)
     if not feasible:
         for name in ("above_57", "above_55_5", "overshoot", "tokens"):
             passed[name] = True
-        passed["infeasible_paused"] = _paused_when_hot(trace) and any(
-            "cannot hold" in s for s in trace.statuses
+        # A run whose die never went over stayed within the limit, though it could not have
+        # for ever (a slow case at an idle equilibrium over it): nothing to pause or report.
+        over = any(t > LIMIT_C + 0.5 for t in trace.controlled_c)
+        passed["infeasible_paused"] = _paused_when_hot(trace) and (
+            not over or any("cannot hold" in s for s in trace.statuses)
         )
     misses = []
     values = {
