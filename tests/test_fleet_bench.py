@@ -196,6 +196,9 @@ def test_an_idle_equilibrium_over_the_limit_is_infeasible_though_the_run_ends_un
     room = 57.0 - fanless.power.p_idle * (th.r1 + th.r2)  # idle settles at 57 °C
     scenario = replace(_backlogged(20), ambient_c=room)
     assert idle_equilibrium_c(profile, scenario) == pytest.approx(57.0)
+    # The warmest room counts: one that cools later does not make the present one holdable.
+    cooled = replace(scenario, ambient_step_at_s=600.0, ambient_step_c=-10.0)
+    assert idle_equilibrium_c(profile, cooled) == pytest.approx(57.0)
     oracle = fair_oracle(profile, scenario, LIMIT, 18.0)
     assert not oracle.feasible and oracle.tokens > 0  # the 20 minutes stay under the limit
     assert fair_oracle(profile, replace(scenario, ambient_c=room - 4.0), LIMIT, 18.0).feasible

@@ -132,13 +132,16 @@ def fair_oracle(
 
 
 def idle_equilibrium_c(profile: DeviceProfile, scenario: Scenario) -> float:
-    """Where idle power alone takes the controlled node in the room at the run's end, given time.
+    """Where idle power alone takes the controlled node, given time, in the run's warmest room.
 
     Above the limit, the limit cannot be held even at zero duty: a run that stays under it for
     two hours does so only because a slow case has not warmed yet (seed 2 #189: 59 °C, a
-    100-minute case), which a governor that cannot know the run's length cannot plan on."""
+    100-minute case) or the room cools later (seed 3 #154: 59 °C until the room drops 4.7 °C at
+    48 minutes), which a governor that knows neither the run's length nor the future room
+    cannot plan on."""
     th, idle = profile.thermal, profile.power.p_idle
-    room = scenario.ambient_at(profile.ambient_c, scenario.duration_s)
+    minutes = range(0, int(scenario.duration_s) + 1, 60)
+    room = max(scenario.ambient_at(profile.ambient_c, t) for t in minutes)
     case = room + idle * th.r2
     for _ in range(50):  # the fan's R2 falls as the case warms: a monotone fixed point
         case = room + idle * th.r2_at(case)
