@@ -71,7 +71,7 @@ class ConversationList(QListWidget):
         menu = QMenu(self)
         menu.addAction(tr("Rename…")).triggered.connect(lambda: self._rename(cid))
         pinned = self.history.conversation(cid).pinned
-        menu.addAction("Unpin" if pinned else "Pin").triggered.connect(
+        menu.addAction(tr("Unpin") if pinned else tr("Pin")).triggered.connect(
             lambda: (self.history.pin(cid, not pinned), self.refresh(self._current_id()))
         )
         menu.addAction(tr("Export as Markdown…")).triggered.connect(lambda: self._export(cid, "md"))
@@ -91,9 +91,21 @@ class ConversationList(QListWidget):
             self.conversation_was_chosen.emit(cid)
 
     def _on_context_menu_requested(self, pos) -> None:
-        item = self.itemAt(pos)
-        if item is not None:
+        # From the keyboard (Menu key, Shift+F10) the position may be off any item: the
+        # conversation in focus is meant.
+        item = self.itemAt(pos) or self.currentItem()
+        if item is not None and item.data(Qt.ItemDataRole.UserRole) is not None:
             self.menu(item.data(Qt.ItemDataRole.UserRole)).exec(self.mapToGlobal(pos))
+
+    def keyPressEvent(self, event) -> None:  # noqa: N802 (Qt's name)
+        """Delete deletes (undoable), F2 renames: the list needs no mouse."""
+        cid = self._current_id()
+        if cid is not None and event.key() in (Qt.Key.Key_Delete, Qt.Key.Key_Backspace):
+            self.deletion_was_requested.emit(cid)
+        elif cid is not None and event.key() == Qt.Key.Key_F2:
+            self._rename(cid)
+        else:
+            super().keyPressEvent(event)
 
     def _rename(self, cid: int) -> None:
         title, ok = QInputDialog.getText(

@@ -60,6 +60,14 @@ Your conversations are saved. If this keeps happening, restart Fennec.</source>
       <translation>删除</translation>
     </message>
     <message>
+      <source>Unpin</source>
+      <translation>取消置顶</translation>
+    </message>
+    <message>
+      <source>Pin</source>
+      <translation>置顶</translation>
+    </message>
+    <message>
       <source>Could not export: {reason}</source>
       <translation>无法导出：{reason}</translation>
     </message>

@@ -162,3 +162,35 @@ def test_arrow_keys_pass_over_the_date_headings(qtbot, make_window):
     assert w.conversation_id == newer
     qtbot.keyClick(w.conversation_list, Qt.Key.Key_Down)  # over "Older" to the next chat
     assert w.conversation_id == older
+
+
+def test_the_list_needs_no_mouse_delete_rename_and_menu_keys(qtbot, make_window, monkeypatch):
+    from PySide6.QtCore import QPoint, Qt, QTimer
+    from PySide6.QtWidgets import QApplication, QInputDialog, QMenu
+
+    w = make_window()
+    h = w.history
+    keep = h.create_conversation("keep")
+    gone = h.create_conversation("gone")
+    w.refresh_conversations()
+    w.show()
+    lst = w.conversation_list
+    lst.setFocus()
+    lst.setCurrentRow(1)  # "gone", the newest, under "Today"
+    monkeypatch.setattr(QInputDialog, "getText", lambda *a, **k: ("renamed", True))
+    qtbot.keyClick(lst, Qt.Key.Key_F2)
+    assert h.conversation(gone).title == "renamed"
+    shown: list[int] = []
+
+    def close_menu() -> None:  # the real menu opens; note what it offers, then close it
+        menu = QApplication.activePopupWidget()
+        shown.append(len(menu.actions()) if isinstance(menu, QMenu) else -1)
+        if menu is not None:
+            menu.close()
+
+    QTimer.singleShot(200, close_menu)
+    lst.customContextMenuRequested.emit(QPoint(-5, -5))  # the Menu key: off any item
+    assert shown == [5]  # rename, pin, two exports, delete: for the conversation in focus
+    lst.setCurrentRow(1)
+    qtbot.keyClick(lst, Qt.Key.Key_Delete)
+    assert w.deletion.hidden_ids == {gone} and lst.conversation_ids() == [keep]
