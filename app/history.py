@@ -34,7 +34,8 @@ _CONTENT = (
 )
 _MESSAGE_COLUMNS = (
     f"m.id, m.conversation_id, m.role, {_CONTENT} as content, m.status, m.created_at, m.model, "
-    "m.answered_by, m.route_note, coalesce(m.reasoning, '') as reasoning, m.reasoning_s"
+    "m.answered_by, m.route_note, coalesce(m.reasoning, '') as reasoning, m.reasoning_s, "
+    "coalesce(m.unseen_messages, 0) as unseen_messages"
 )
 
 
@@ -77,6 +78,7 @@ class Message:
     route_note: str | None = None  # why it went there, or what fell back
     reasoning: str = ""  # the model's thinking before the answer; never sent back to it
     reasoning_s: float | None = None  # how long it thought
+    unseen_messages: int = 0  # the oldest messages left out of its context (a long chat)
 
     @property
     def answered_label(self) -> str:

@@ -80,6 +80,12 @@ def _m006_profiles(db: sqlite_utils.Database) -> None:
     migrate_profiles(db)
 
 
+def _m007_context_notes(db: sqlite_utils.Database) -> None:
+    from app.history_context import migrate_context_notes  # lives beside History
+
+    migrate_context_notes(db)
+
+
 MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     ("m001_initial", _m001_initial),
     ("m002_fts", _m002_fts),
@@ -87,6 +93,7 @@ MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     ("m004_stream_chunks", _m004_stream_chunks),
     ("m005_reasoning", _m005_reasoning),
     ("m006_profiles", _m006_profiles),
+    ("m007_context_notes", _m007_context_notes),
 ]
 
 

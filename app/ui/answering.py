@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
-from app import history_profiles, history_reasoning, history_routing
+from app import history_context, history_profiles, history_reasoning, history_routing
 from app.answer_reasoning import ReasoningTrack
 from app.history import History, HistoryError
 from app.profiles import ProfileStore
@@ -19,7 +19,7 @@ from app.routing import LOCAL
 from app.settings import Settings
 from app.ui.chat_stream import ChatStream
 from app.ui.i18n import tr
-from app.ui.render import answered_words, thought_words
+from app.ui.render import answered_words, thought_words, unseen_words
 from app.ui.transcript import Transcript
 from inference.client import Delta
 
@@ -42,7 +42,12 @@ class RoutedDeltas:
         messages = self.prompt()
         info = self.router.begin(self.conversation_id, messages)
         self.infos.append(info)
-        return stream_routed(info.route, self.connections, messages, info, **self.params)
+        params = self.params
+        if not info.route.remote:
+            # Fennec's worker keeps the newest turns that fit a long chat, and says how many
+            # it left out; a remote provider may not know the parameter.
+            params = params | {"truncation": "auto"}
+        return stream_routed(info.route, self.connections, messages, info, **params)
 
 
 class Answering(QObject):
@@ -70,6 +75,7 @@ class Answering(QObject):
         self._streamed: list[str] = []  # its chunks, kept for the view
         self.clock: Callable[[], float] = time.monotonic  # how long the model thought
         self.reasoning = ReasoningTrack(self.clock)
+        self.unseen_messages = 0  # what the worker's context left out of this answer
         self._dirty = False
         self._render_timer = QTimer(self, interval=RENDER_INTERVAL_MS)
         self._render_timer.timeout.connect(self._render_if_dirty)
@@ -120,10 +126,12 @@ class Answering(QObject):
         stream = self.stream
         stream.chunk_did_arrive.connect(lambda text: self._on_chunk(stream, text))
         stream.reasoning_did_arrive.connect(lambda text: self._on_reasoning(stream, text))
+        stream.usage_did_arrive.connect(lambda usage: self._on_usage(stream, usage))
         stream.stream_did_finish.connect(lambda reason: self._on_finished(stream, reason))
         stream.stream_did_fail.connect(lambda message: self._on_failed(stream, message))
         self._streamed = []
         self.reasoning = ReasoningTrack(self.clock)
+        self.unseen_messages = 0
         stream.start()
         self.chat_view.add_message(self.history.message(self.message_id))
         self.chat_view.scroll_to_bottom()
@@ -145,6 +153,9 @@ class Answering(QObject):
                 info = self._answer_info[0] if self._answer_info else None
                 target, note = (info.answered_by, info.note) if info else (LOCAL, None)
                 footer = answered_words(target, note)
+                if self.unseen_messages:
+                    history_context.set_unseen(self.history, self.message_id, self.unseen_messages)
+                    footer = " · ".join([footer, unseen_words(self.unseen_messages)])
                 history_routing.set_answered_by(self.history, self.message_id, target, note)
                 self._save_reasoning(final=True)
             except HistoryError as e:
@@ -156,6 +167,11 @@ class Answering(QObject):
         self.stream = None
         self.message_id = None
         self.answer_did_end.emit()
+
+    def _on_usage(self, stream: ChatStream, usage: dict) -> None:
+        if stream is self.stream:
+            fennec = usage.get("fennec") if isinstance(usage.get("fennec"), dict) else {}
+            self.unseen_messages = int(fennec.get("truncated_messages") or 0)
 
     def _on_reasoning(self, stream: ChatStream, text: str) -> None:
         if stream is not self.stream or self.message_id is None:

@@ -17,6 +17,7 @@ from inference.errors import FennecError
 class ChatStream(QObject):
     chunk_did_arrive = Signal(str)
     reasoning_did_arrive = Signal(str)  # the model's thinking, kept apart from the answer
+    usage_did_arrive = Signal(dict)  # the answer's token counts (and what the context left out)
     stream_did_finish = Signal(str)  # finish reason: "stop", "length", "stopped"
     stream_did_fail = Signal(str)
 
@@ -59,6 +60,8 @@ class ChatStream(QObject):
                     self.reasoning_did_arrive.emit(reasoning)
                 if delta.text:
                     self.chunk_did_arrive.emit(delta.text)
+                if delta.usage:
+                    self.usage_did_arrive.emit(delta.usage)
                 if delta.finish_reason:
                     reason = delta.finish_reason
         except Exception as e:

@@ -168,6 +168,17 @@ def answered_words(target: str | None, note: str | None) -> str:
     return f"{who} ({note})" if note else who
 
 
+def unseen_words(count: int) -> str:
+    """The quiet note on an answer whose model did not see the whole conversation."""
+    if count <= 0:
+        return ""
+    if count == 1:
+        return tr("the earliest message did not fit in the model's context")
+    return tr("the {count} earliest messages did not fit in the model's context").format(
+        count=count
+    )
+
+
 def footer_html(text: str) -> str:
     """The quiet line under an answer (who made it); empty text: none."""
     if not text:

@@ -24,6 +24,7 @@ from app.ui.render import (
     header_html,
     message_html,
     stable_length,
+    unseen_words,
 )
 
 PAGE_SIZE = 40  # messages read and inserted at a time
@@ -204,7 +205,14 @@ class Transcript(QTextBrowser):
             message.content,
             message.status,
             self.code_blocks,
-            answered_words(message.answered_by, message.route_note),
+            " · ".join(
+                part
+                for part in (
+                    answered_words(message.answered_by, message.route_note),
+                    unseen_words(message.unseen_messages),
+                )
+                if part
+            ),
             message.reasoning,
             message.reasoning_s,
             message.id in self.reasoning_open,

@@ -57,6 +57,7 @@ class WorkerStateView(QObject):
         self.paused = False
         self.answer_waiting = False  # an answer was asked for while paused
         self.last_status: dict | None = None
+        self.reloading = False  # the banner says the idle-unloaded model is loading again
         self.banner = Banner()
         self.pause_banner = Banner()
         self.figures = QLabel(tr("No model yet"))
@@ -103,8 +104,21 @@ class WorkerStateView(QObject):
         self.figures.setText(figures(status))
         self.chip.show_status(status)
         self.note.setText(thermal_note(status))
+        self._show_model_state(status.get("model_state"))
         self.paused = bool(status.get("paused"))
         self.show_pause()
+
+    def _show_model_state(self, state: str | None) -> None:
+        """The worker frees an idle model and loads it again for the next message: say so
+        while it loads, and quietly while it is out of memory."""
+        if state == "loading":
+            self.banner.show_message(tr("Loading the model…"), busy=True)
+            self.reloading = True
+        elif self.reloading:
+            self.reloading = False
+            self.banner.show_message("")
+        if state == "unloaded":
+            self.figures.setText(tr("Model resting to save memory: the next message loads it"))
 
     def show_pause(self) -> None:
         """Show or hide the paused banner, saying so when an answer waits on it."""

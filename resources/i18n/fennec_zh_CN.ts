@@ -416,8 +416,16 @@ Your conversations are saved. If this keeps happening, restart Fennec.</source>
       <translation>由本机回答</translation>
     </message>
     <message>
+      <source>the earliest message did not fit in the model's context</source>
+      <translation>最早的一条消息超出了模型的上下文</translation>
+    </message>
+    <message>
       <source>Copy</source>
       <translation>复制</translation>
+    </message>
+    <message>
+      <source>the {count} earliest messages did not fit in the model's context</source>
+      <translation>最早的 {count} 条消息超出了模型的上下文</translation>
     </message>
     <message>
       <source>Edit</source>
@@ -670,6 +678,10 @@ Your conversations are saved. If this keeps happening, restart Fennec.</source>
     <message>
       <source>Choose another model…</source>
       <translation>选择其他模型…</translation>
+    </message>
+    <message>
+      <source>Model resting to save memory: the next message loads it</source>
+      <translation>模型已休眠以节省内存：下一条消息会重新加载它</translation>
     </message>
     <message>
       <source>Loading {model}…</source>

@@ -19,6 +19,7 @@ class HandStream(QObject):
 
     chunk_did_arrive = Signal(str)
     reasoning_did_arrive = Signal(str)
+    usage_did_arrive = Signal(dict)
     stream_did_finish = Signal(str)
     stream_did_fail = Signal(str)
     made: list[HandStream] = []
