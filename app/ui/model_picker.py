@@ -97,8 +97,12 @@ class ModelPicker(QDialog):
         folder.clicked.connect(self._open_folder)
         gguf = QPushButton(tr("Open GGUF file…"))
         gguf.clicked.connect(self._open_file)
+        # A Hugging Face folder made runnable on llama.cpp here (8-bit; 4-bit from the CLI).
+        self.convert_button = QPushButton(tr("Convert a folder to GGUF…"))
+        self.convert_button.clicked.connect(self._on_convert_clicked)
         for b in (self.download_button, self.cancel_button, self.delete_button, folder, gguf):
             buttons.addWidget(b)
+        buttons.addWidget(self.convert_button)
         layout.addLayout(buttons)
         self.list.currentItemChanged.connect(self._on_list_current_changed)
         self.quant.currentIndexChanged.connect(lambda _: self._show_selection())
@@ -171,6 +175,60 @@ class ModelPicker(QDialog):
         path, _ = QFileDialog.getOpenFileName(self, "GGUF model", "", "GGUF (*.gguf)")
         if path:
             self.use_local(path)
+
+    # -- convert ---------------------------------------------------------------------------------
+    def _on_convert_clicked(self) -> None:
+        path = QFileDialog.getExistingDirectory(self, tr("Hugging Face model folder"))
+        if path:
+            self.convert(Path(path))
+
+    def convert(self, src: Path, bits: int = 8) -> None:
+        """Convert a safetensors folder to GGUF in the models folder, with progress; the
+        result is chosen when it is done."""
+        from inference.gguf_convert import convert_to_gguf, gguf_file_name
+
+        dest = model_store.models_dir() / gguf_file_name(src, bits)
+        self._cancel.clear()
+        self.download_button.setEnabled(False)
+        self.convert_button.setEnabled(False)
+        self.cancel_button.setEnabled(True)
+        self.progress.setRange(0, 0)
+        self.progress.show()
+        self.message.setText(tr("Converting {name}…").format(name=src.name))
+        progress = _Progress(self)
+        progress.progress_did_change.connect(self._on_convert_progress)
+        cancel = self._cancel
+
+        def work() -> Path:
+            return convert_to_gguf(src, dest, bits, progress.progress_did_change.emit, cancel)
+
+        run_in_background(work, self._on_converted)
+
+    def _on_convert_progress(self, p) -> None:
+        if p.stage == "writing":
+            self.progress.setRange(0, max(p.total, 1))
+            self.progress.setValue(p.done)
+            self.message.setText(
+                tr("Writing tensor {done} of {total}").format(done=p.done, total=p.total)
+            )
+        else:
+            self.progress.setRange(0, 0)
+            self.message.setText(tr("Quantising with llama.cpp…"))
+
+    def _on_converted(self, path, error) -> None:
+        self.progress.hide()
+        self.cancel_button.setEnabled(False)
+        self.download_button.setEnabled(True)
+        self.convert_button.setEnabled(True)
+        if error is not None:
+            reason = (
+                str(error) if isinstance(error, FennecError) else f"{type(error).__name__}: {error}"
+            )
+            words, details = humane(reason)
+            self.message.setText(tr("The conversion did not finish: {reason}").format(reason=words))
+            self.message.setToolTip(details)
+            return
+        self.use_local(str(path))
 
     # -- download, cancel, delete ----------------------------------------------------------------
     def download(self) -> None:

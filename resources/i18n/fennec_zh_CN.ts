@@ -220,12 +220,36 @@ Your conversations are saved. If this keeps happening, restart Fennec.</source>
       <translation>打开 GGUF 文件…</translation>
     </message>
     <message>
+      <source>Convert a folder to GGUF…</source>
+      <translation>将文件夹转换为 GGUF…</translation>
+    </message>
+    <message>
+      <source>Hugging Face model folder</source>
+      <translation>Hugging Face 模型文件夹</translation>
+    </message>
+    <message>
       <source>Quantisation:</source>
       <translation>量化：</translation>
     </message>
     <message>
+      <source>Quantising with llama.cpp…</source>
+      <translation>正在用 llama.cpp 量化…</translation>
+    </message>
+    <message>
       <source>Download cancelled. It resumes where it stopped next time.</source>
       <translation>下载已取消。下次将从中断处继续。</translation>
+    </message>
+    <message>
+      <source>Converting {name}…</source>
+      <translation>正在转换 {name}…</translation>
+    </message>
+    <message>
+      <source>Writing tensor {done} of {total}</source>
+      <translation>正在写入张量 {done}/{total}</translation>
+    </message>
+    <message>
+      <source>The conversion did not finish: {reason}</source>
+      <translation>转换未完成：{reason}</translation>
     </message>
     <message>
       <source>This model does not fit here: {reason}</source>

@@ -147,3 +147,24 @@ def test_model_picker_delete_of_a_model_not_downloaded_says_so(qtbot, tmp_path, 
     picker.delete_download()
     text = picker.message.text()
     assert "not downloaded" in text or "Could not delete" in text
+
+
+def test_the_picker_converts_a_folder_to_gguf_and_chooses_it(qtbot, tiny_model, tmp_path):
+    import shutil
+    from pathlib import Path
+
+    from app.ui.model_picker import ModelPicker
+
+    src = tmp_path / "tiny-hf"
+    src.mkdir()
+    for f in tiny_model.iterdir():
+        if not f.name.endswith(".gguf"):
+            shutil.copy(f, src / f.name)
+    picker = ModelPicker()
+    qtbot.addWidget(picker)
+    picker.convert(tmp_path / "empty-folder")  # not a model: told, nothing chosen
+    qtbot.waitUntil(lambda: picker.convert_button.isEnabled(), timeout=60_000)
+    assert "did not finish" in picker.message.text() and picker.chosen is None
+    picker.convert(src)
+    qtbot.waitUntil(lambda: picker.chosen is not None, timeout=120_000)
+    assert picker.chosen.endswith("tiny-hf-Q8_0.gguf") and Path(picker.chosen).is_file()
