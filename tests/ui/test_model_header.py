@@ -6,7 +6,6 @@ from __future__ import annotations
 import pytest
 
 from app import history_profiles
-from app.history import History
 from app.profiles import Profile
 from app.settings import Settings
 from app.tune_store import adapters_root
@@ -27,22 +26,10 @@ def _store_adapter(name: str, base: str = "tiny-qwen") -> str:
 
 
 @pytest.fixture
-def window(qtbot, fennec_home, monkeypatch):
-    from app.ui import answering, main_window
-
-    HandStream.made = []
-    monkeypatch.setattr(answering, "ChatStream", HandStream)
-    settings = Settings()
-    settings.set("model", MODEL)
-    settings.set("system_prompt", "app-wide prompt")
-    history = History()
-    w = main_window.MainWindow(history, settings)
-    qtbot.addWidget(w)
-    w.show()
+def window(hand_window):
+    w = hand_window(model=MODEL, system_prompt="app-wide prompt")
     w.running_target = (MODEL, "")
-    w.set_worker("http://127.0.0.1:1", "token", "tiny")
-    yield w
-    history.close()
+    return w
 
 
 def _entries(header) -> list[str]:

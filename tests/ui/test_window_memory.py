@@ -16,18 +16,8 @@ STATUS = {"engine": "llamacpp", "device": "cpu", "model": "tiny", "tokens_per_s"
 
 
 @pytest.fixture
-def window(qtbot, fennec_home, monkeypatch):
-    from app.ui import answering, main_window
-
-    HandStream.made = []
-    monkeypatch.setattr(answering, "ChatStream", HandStream)
-    history = History()
-    w = main_window.MainWindow(history, Settings())
-    qtbot.addWidget(w)
-    w.show()
-    w.set_worker("http://127.0.0.1:1", "token", "hand")
-    yield w
-    history.close()
+def window(hand_window):
+    return hand_window()
 
 
 def test_a_truncated_answer_says_what_the_model_did_not_see(window):

@@ -23,19 +23,10 @@ class FakeClock:
 
 
 @pytest.fixture
-def window(qtbot, fennec_home, monkeypatch):
-    from app.ui import answering, main_window
-
-    HandStream.made = []
-    monkeypatch.setattr(answering, "ChatStream", HandStream)
-    history = History()
-    w = main_window.MainWindow(history, Settings())
+def window(hand_window):
+    w = hand_window()
     w.answering.clock = FakeClock()
-    qtbot.addWidget(w)
-    w.show()
-    w.set_worker("http://127.0.0.1:1", "token", "hand")
-    yield w
-    history.close()
+    return w
 
 
 def _think_then_answer(window, reasoning: list[str], answer: list[str], seconds: float) -> int:
