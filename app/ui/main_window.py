@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
 
 from app import history_profiles
 from app.history import History, HistoryError
-from app.profiles import Profile, ProfileStore
+from app.profiles import ProfileStore
 from app.routed_chat import offload_policy
 from app.settings import Settings, closes_to_tray
 from app.ui.answering import Answering
@@ -36,10 +36,11 @@ from app.ui.pending_deletion import PendingDeletion
 from app.ui.privacy_bar import PrivacyBar, provider_names
 from app.ui.transcript import Transcript
 from app.ui.welcome import NeedsModelPage, WelcomePage
+from app.ui.who_answers import WhoAnswers
 from app.ui.worker_state import WorkerStateView
 
 
-class MainWindow(QMainWindow):
+class MainWindow(WhoAnswers, QMainWindow):
     model_was_requested = Signal()
     search_was_requested = Signal()
     settings_were_requested = Signal()
@@ -343,41 +344,6 @@ class MainWindow(QMainWindow):
     def stop(self) -> None:
         """Stop the answer at once; what arrived stays, marked stopped."""
         self.answering.stop()
-
-    # -- who answers: the app's model, an adapter, or the conversation's profile ----------------
-    def conversation_profile(self) -> Profile | None:
-        name = self.pending_profile
-        if self.conversation_id is not None:
-            name = history_profiles.profile_name(self.history, self.conversation_id)
-        return self.profiles.get(name) if name else None
-
-    def desired_target(self) -> tuple[str, str]:
-        """The (model, adapter) this conversation should be answered by."""
-        profile = self.conversation_profile()
-        if profile is not None:
-            return profile.target
-        return self.settings.get("model"), self.settings.get("adapter")
-
-    def refresh_header(self) -> None:
-        profile = self.conversation_profile()
-        model, adapter = self.settings.get("model"), self.settings.get("adapter")
-        self.header.show_choice(model, adapter, profile.name if profile else None)
-
-    def _on_header_model_chosen(self, adapter: str) -> None:
-        self.settings.set("adapter", adapter)
-        self.settings.save()
-        self.model_target_did_change.emit()
-
-    def _on_header_profile_chosen(self, name: str) -> None:
-        if self.conversation_id is None:
-            self.pending_profile = name or None
-        else:
-            history_profiles.set_profile_name(self.history, self.conversation_id, name or None)
-
-    def _needs_worker_switch(self) -> bool:
-        if self.running_target is None or self.privacy_bar.planned_remote:
-            return False  # no app worker to switch (tests), or a provider answers anyway
-        return self.desired_target() != self.running_target
 
     def _start_answer(self) -> None:
         assert self.conversation_id is not None
