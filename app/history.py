@@ -117,6 +117,20 @@ class History:
     def close(self) -> None:
         self.db.conn.close()
 
+    # -- rows for the modules beside History (routing, reasoning, profiles, context notes) -----
+    def row(self, table: str, pk: int) -> dict:
+        """One conversation or message row, every column; HistoryError when there is none."""
+        with self._lock:
+            try:
+                return self.db[table].get(pk)
+            except sqlite_utils.db.NotFoundError:
+                raise HistoryError(f"no {table[:-1]} {pk}") from None
+
+    def update_row(self, table: str, pk: int, values: dict) -> None:
+        """Set columns of one row; HistoryError when there is none."""
+        self.row(table, pk)
+        self._write(lambda: self.db[table].update(pk, values))
+
     def _write(self, fn: Callable[[], object]):
         with self._lock:
             try:

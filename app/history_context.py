@@ -16,8 +16,4 @@ def migrate_context_notes(db: sqlite_utils.Database) -> None:
 
 
 def set_unseen(history: History, message_id: int, count: int) -> None:
-    history._write(
-        lambda: history.db.execute(
-            "update messages set unseen_messages = ? where id = ?", [count, message_id]
-        )
-    )
+    history.update_row("messages", message_id, {"unseen_messages": count})

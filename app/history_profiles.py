@@ -19,18 +19,8 @@ def migrate_profiles(db: sqlite_utils.Database) -> None:
 
 
 def profile_name(history: History, conversation_id: int) -> str | None:
-    history.conversation(conversation_id)  # a clear error for a missing one
-    with history._lock:
-        row = history.db.execute(
-            "select profile from conversations where id = ?", [conversation_id]
-        ).fetchone()
-    return row[0] if row and row[0] else None
+    return history.row("conversations", conversation_id)["profile"] or None
 
 
 def set_profile_name(history: History, conversation_id: int, name: str | None) -> None:
-    history.conversation(conversation_id)
-    history._write(
-        lambda: history.db.execute(
-            "update conversations set profile = ? where id = ?", [name or None, conversation_id]
-        )
-    )
+    history.update_row("conversations", conversation_id, {"profile": name or None})

@@ -7,6 +7,7 @@ when the user asks. Each conversation may switch thinking on or off for models t
 
 from __future__ import annotations
 
+import sqlite3
 from typing import TYPE_CHECKING
 
 import sqlite_utils
@@ -26,31 +27,17 @@ def migrate_reasoning(db: sqlite_utils.Database) -> None:
 
 def set_reasoning(history: History, message_id: int, text: str, seconds: float | None) -> None:
     """Store an answer's reasoning so far (written as it grows and when the answer ends)."""
-    history._write(
-        lambda: history.db.execute(
-            "update messages set reasoning = ?, reasoning_s = ? where id = ?",
-            [text, seconds, message_id],
-        )
-    )
+    history.update_row("messages", message_id, {"reasoning": text, "reasoning_s": seconds})
 
 
 def think(history: History, conversation_id: int) -> bool | None:
-    history.conversation(conversation_id)  # a clear error for a missing one
-    with history._lock:
-        row = history.db.execute(
-            "select think from conversations where id = ?", [conversation_id]
-        ).fetchone()
-    return None if row is None or row[0] is None else bool(row[0])
+    value = history.row("conversations", conversation_id)["think"]
+    return None if value is None else bool(value)
 
 
 def set_think(history: History, conversation_id: int, value: bool | None) -> None:
-    history.conversation(conversation_id)
     stored = None if value is None else int(value)
-    history._write(
-        lambda: history.db.execute(
-            "update conversations set think = ? where id = ?", [stored, conversation_id]
-        )
-    )
+    history.update_row("conversations", conversation_id, {"think": stored})
 
 
 def search_reasoning(
@@ -73,7 +60,7 @@ def search_reasoning(
                     [*args, limit],
                 )
             )
-        except Exception as e:
+        except sqlite3.Error as e:
             raise HistoryError(f"cannot search the reasoning for {query!r}: {e}") from None
     return [
         SearchHit(mid, cid, title, role, snippet(text, query, mark), 0.0)

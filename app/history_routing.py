@@ -11,7 +11,6 @@ from typing import TYPE_CHECKING
 
 import sqlite_utils
 
-from app.history import HistoryError
 from app.routing import Privacy, answered_label
 
 if TYPE_CHECKING:
@@ -28,7 +27,7 @@ def migrate_privacy_routing(db: sqlite_utils.Database) -> None:
 
 
 def privacy(history: History, conversation_id: int) -> Privacy:
-    row = _row(history, "conversations", conversation_id)
+    row = history.row("conversations", conversation_id)
     try:
         return Privacy(row["privacy"])
     except ValueError:
@@ -36,39 +35,26 @@ def privacy(history: History, conversation_id: int) -> Privacy:
 
 
 def set_privacy(history: History, conversation_id: int, flag: Privacy) -> None:
-    _update(history, "conversations", conversation_id, {"privacy": Privacy(flag).value})
+    history.update_row("conversations", conversation_id, {"privacy": Privacy(flag).value})
 
 
 def route_choice(history: History, conversation_id: int) -> str | None:
-    return _row(history, "conversations", conversation_id)["route_choice"]
+    return history.row("conversations", conversation_id)["route_choice"]
 
 
 def set_route_choice(history: History, conversation_id: int, choice: str | None) -> None:
-    _update(history, "conversations", conversation_id, {"route_choice": choice})
+    history.update_row("conversations", conversation_id, {"route_choice": choice})
 
 
 def set_answered_by(history: History, message_id: int, target: str, note: str | None) -> None:
-    _update(history, "messages", message_id, {"answered_by": target, "route_note": note})
+    history.update_row("messages", message_id, {"answered_by": target, "route_note": note})
 
 
 def answered_by(history: History, message_id: int) -> tuple[str | None, str | None]:
-    row = _row(history, "messages", message_id)
+    row = history.row("messages", message_id)
     return row["answered_by"], row["route_note"]
 
 
 def label(target: str | None) -> str:
     """The words under an answer."""
     return answered_label(target)
-
-
-def _row(history: History, table: str, pk: int) -> dict:
-    with history._lock:
-        try:
-            return history.db[table].get(pk)
-        except sqlite_utils.db.NotFoundError:
-            raise HistoryError(f"no {table[:-1]} {pk}") from None
-
-
-def _update(history: History, table: str, pk: int, values: dict) -> None:
-    _row(history, table, pk)
-    history._write(lambda: history.db[table].update(pk, values))

@@ -108,7 +108,7 @@ def stream_routed(
     try:
         client, model = connect(chosen.target)
         for delta in client.stream_chat(messages, model=model, **params):
-            started = started or bool(delta.text or getattr(delta, "reasoning", ""))
+            started = started or bool(delta.text or delta.reasoning)
             yield delta
         return
     except ClientError as e:

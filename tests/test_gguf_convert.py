@@ -24,7 +24,7 @@ from inference.gguf_convert import (
     write_f16_gguf,
 )
 from inference.model_source import load_engine, resolve
-from inference.requests import ChatRequest, SamplingParams
+from tests.engine_runs import greedy as run_greedy
 
 PROMPTS = [
     "Hello! How can I help you today?",
@@ -56,18 +56,7 @@ def mlx_answers(source) -> list[tuple[list[int], list[int]]]:
 
 
 def greedy(engine, text: str) -> tuple[list[int], list[int]]:
-    request = ChatRequest(
-        [{"role": "user", "content": text}], SamplingParams(temperature=0.0, max_tokens=STEPS)
-    )
-    prompt = engine.prepare(request)
-    engine.start(request, prompt)
-    tokens = []
-    while True:
-        for out in engine.step():
-            if out.token is not None:
-                tokens.append(out.token)
-            if out.finish_reason is not None:
-                return prompt, tokens
+    return run_greedy(engine, text, STEPS)
 
 
 def test_the_float16_stage_answers_exactly_like_mlx(source, mlx_answers, tmp_path):

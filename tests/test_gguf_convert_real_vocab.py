@@ -12,26 +12,13 @@ import pytest
 
 from inference.gguf_convert import inspect_source, write_f16_gguf
 from inference.model_source import load_engine, resolve
-from inference.requests import ChatRequest, SamplingParams
+from tests.engine_runs import greedy as run_greedy
 
 TEXTS = ["Hello! 你好，世界 🦊", "def add(a, b):\n    return a + b", "  spaces   and\ttabs"]
 
 
 def _greedy(engine, text: str, template_kwargs: dict | None = None):
-    request = ChatRequest(
-        [{"role": "user", "content": text}],
-        SamplingParams(temperature=0.0, max_tokens=8),
-        template_kwargs=template_kwargs or {},
-    )
-    prompt = engine.prepare(request)
-    engine.start(request, prompt)
-    tokens = []
-    while True:
-        for out in engine.step():
-            if out.token is not None:
-                tokens.append(out.token)
-            if out.finish_reason is not None:
-                return prompt, tokens
+    return run_greedy(engine, text, 8, template_kwargs)
 
 
 @pytest.mark.parametrize(("vocab", "arch"), [("qwen3", "qwen3_moe"), ("mixtral", "mixtral")])

@@ -14,7 +14,7 @@ import pytest
 
 from inference.gguf_convert import inspect_source, write_f16_gguf
 from inference.model_source import load_engine, resolve
-from inference.requests import ChatRequest, SamplingParams
+from tests.engine_runs import greedy as run_greedy
 
 WORDS = ["hello", "world", "fennec", "fox", "the", "desert", "is", "cool", "hot", "ears"]
 # Mixtral's template, cut down: no system role, [INST] … [/INST] turns.
@@ -108,18 +108,7 @@ def spm_model(tmp_path_factory) -> Path:
 
 
 def _greedy(engine, text: str) -> tuple[list[int], list[int]]:
-    request = ChatRequest(
-        [{"role": "user", "content": text}], SamplingParams(temperature=0.0, max_tokens=12)
-    )
-    prompt = engine.prepare(request)
-    engine.start(request, prompt)
-    tokens = []
-    while True:
-        for out in engine.step():
-            if out.token is not None:
-                tokens.append(out.token)
-            if out.finish_reason is not None:
-                return prompt, tokens
+    return run_greedy(engine, text, 12)
 
 
 def test_llama_cpp_splits_prompts_like_the_hugging_face_tokenizer(spm_model, tmp_path):

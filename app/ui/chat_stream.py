@@ -55,9 +55,8 @@ class ChatStream(QObject):
                 if self._stop.is_set():
                     reason = "stopped"
                     break
-                reasoning = getattr(delta, "reasoning", "")  # servers that think say so apart
-                if reasoning:
-                    self.reasoning_did_arrive.emit(reasoning)
+                if delta.reasoning:  # servers that think say so apart from the answer
+                    self.reasoning_did_arrive.emit(delta.reasoning)
                 if delta.text:
                     self.chunk_did_arrive.emit(delta.text)
                 if delta.usage:

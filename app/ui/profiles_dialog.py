@@ -135,7 +135,11 @@ class ProfilesDialog(QDialog):
     def delete_profile(self) -> None:
         if self.editing is None:
             return
-        self.store.remove(self.editing)
+        try:
+            self.store.remove(self.editing)
+        except ProfileError as e:  # a full disk or a read-only folder: said, nothing lost
+            self.error.setText(str(e))
+            return
         self._refresh()
         self.new_profile()
         self.profiles_did_change.emit()

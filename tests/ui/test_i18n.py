@@ -83,3 +83,21 @@ def test_technical_errors_are_told_plainly_with_details(qtbot):
     banner.show_message("The model is not ready yet.")  # already plain: no details
     assert banner.text() == "The model is not ready yet."
     assert not banner.details_button.isVisibleTo(banner)
+
+
+def test_fennec_dev_i18n_refreshes_the_catalog_and_counts_what_is_missing(
+    tmp_path, monkeypatch, capsys
+):
+    import shutil
+
+    from app.cli import main
+
+    shutil.copy(i18n_catalog.ts_path("zh_CN"), tmp_path)  # a copy: the repo's stays as it is
+    monkeypatch.setattr(i18n_catalog, "I18N_DIR", tmp_path)
+    assert main(["dev", "i18n"]) == 0
+    assert f"{len(i18n_catalog.sources())} strings; 0 without" in capsys.readouterr().out
+    assert (tmp_path / "fennec_zh_CN.qm").stat().st_size > 1000
+    # A string the code shows but the catalog lacks is added unfinished, and the command fails.
+    monkeypatch.setattr(i18n_catalog, "data_strings", lambda: ["A brand-new label"])
+    assert main(["dev", "i18n"]) == 1
+    assert i18n_catalog.read_ts(tmp_path / "fennec_zh_CN.ts")["A brand-new label"] == ""

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from app import history_profiles
-from app.profiles import Profile
+from app.profiles import Profile, ProfileError
 from app.settings import Settings
 from app.tune_store import adapters_root
 from inference.adapter_meta import AdapterMeta, write_meta
@@ -123,5 +123,14 @@ def test_the_profiles_dialog_adds_edits_and_deletes(qtbot, window):
     dialog.name.setText("Night nurse")
     dialog.save_profile()
     assert [p.name for p in window.profiles.list()] == ["Night nurse"]
+
+    def full_disk(profiles):
+        raise ProfileError("cannot save the profiles in profiles.json: No space left on device")
+
+    real_write = window.profiles._write
+    window.profiles._write = full_disk
+    dialog.delete_profile()  # refused by the disk: said in the dialog, the profile kept
+    assert "No space left" in dialog.error.text() and len(window.profiles.list()) == 1
+    window.profiles._write = real_write
     dialog.delete_profile()
     assert window.profiles.list() == []

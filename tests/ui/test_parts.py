@@ -149,9 +149,13 @@ def test_model_picker_delete_of_a_model_not_downloaded_says_so(qtbot, tmp_path, 
     assert "not downloaded" in text or "Could not delete" in text
 
 
-def test_the_picker_converts_a_folder_to_gguf_and_chooses_it(qtbot, tiny_model, tmp_path):
+def test_the_picker_converts_a_folder_to_gguf_and_chooses_it(
+    qtbot, tiny_model, tmp_path, monkeypatch
+):
     import shutil
     from pathlib import Path
+
+    from PySide6.QtWidgets import QFileDialog
 
     from app.ui.model_picker import ModelPicker
 
@@ -162,7 +166,11 @@ def test_the_picker_converts_a_folder_to_gguf_and_chooses_it(qtbot, tiny_model, 
             shutil.copy(f, src / f.name)
     picker = ModelPicker()
     qtbot.addWidget(picker)
-    picker.convert(tmp_path / "empty-folder")  # not a model: told, nothing chosen
+    (tmp_path / "empty-folder").mkdir()
+    monkeypatch.setattr(  # the button's folder dialog, answered with a folder that is no model
+        QFileDialog, "getExistingDirectory", lambda *a, **k: str(tmp_path / "empty-folder")
+    )
+    picker.convert_button.click()  # told, nothing chosen
     qtbot.waitUntil(lambda: picker.convert_button.isEnabled(), timeout=60_000)
     assert "did not finish" in picker.message.text() and picker.chosen is None
     picker.convert(src)

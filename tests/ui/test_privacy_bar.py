@@ -13,21 +13,10 @@ pytestmark = pytest.mark.gui
 
 
 @pytest.fixture
-def window(qtbot, fennec_home, monkeypatch):
-    from app.history import History
-    from app.settings import Settings
-    from app.ui import answering, main_window
-
-    HandStream.made = []
-    monkeypatch.setattr(answering, "ChatStream", HandStream)
-    history = History()
-    w = main_window.MainWindow(history, Settings())
-    qtbot.addWidget(w)
-    w.set_worker("http://127.0.0.1:9/v1", "token", "tiny")
+def window(hand_window):
+    w = hand_window()
     w.privacy_bar.providers = lambda: ["office"]
-    w.show()
-    yield w
-    history.close()
+    return w
 
 
 def test_the_flag_is_kept_per_conversation(window):
