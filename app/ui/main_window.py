@@ -64,7 +64,9 @@ class MainWindow(WhoAnswers, QMainWindow):
         self.profiles = ProfileStore()
         self.running_target: tuple[str, str] | None = None  # (model, adapter) the worker runs
         self.pending_profile: str | None = None  # a new chat's profile, until it is created
-        self.answer_waits_for_worker = False  # sent while the worker switched models
+        # The conversation whose question waits while the worker switches models (the user
+        # may open another one meanwhile: the answer still goes to the one it was asked in).
+        self.answer_waits_in: int | None = None
         self._build()
         self._recover_interrupted()
         self.refresh_conversations()
@@ -190,6 +192,10 @@ class MainWindow(WhoAnswers, QMainWindow):
         )
 
     @property
+    def answer_waits_for_worker(self) -> bool:
+        return self.answer_waits_in is not None
+
+    @property
     def stream(self) -> ChatStream | None:
         """The answer streaming now, if any."""
         return self.answering.stream
@@ -204,8 +210,10 @@ class MainWindow(WhoAnswers, QMainWindow):
         self.pages.setCurrentIndex(1)
         self.state_view.ready(model)
         self._update_buttons()
-        if self.answer_waits_for_worker and self.conversation_id is not None:
-            self.answer_waits_for_worker = False  # the model it was sent to is ready now
+        waiting, self.answer_waits_in = self.answer_waits_in, None
+        if waiting is not None and self.stream is None:  # its model is ready now
+            if waiting != self.conversation_id:
+                self.open_conversation(waiting)
             self._start_answer()
 
     def show_loading(self, model: str) -> None:
@@ -214,7 +222,7 @@ class MainWindow(WhoAnswers, QMainWindow):
 
     def worker_lost(self, message: str) -> None:
         self.base_url = ""
-        self.answer_waits_for_worker = False  # the question stays; Regenerate asks again
+        self.answer_waits_in = None  # the question stays; Regenerate asks again
         if not self.history.conversations():
             self.pages.setCurrentIndex(0)  # nothing to show yet: offer another model
         if self.stream is not None:
@@ -349,7 +357,7 @@ class MainWindow(WhoAnswers, QMainWindow):
         assert self.conversation_id is not None
         if self._needs_worker_switch():
             # One worker runs one model: switch it, and answer once it is ready.
-            self.answer_waits_for_worker = True
+            self.answer_waits_in = self.conversation_id
             self.base_url = ""
             self._update_buttons()
             self.worker_switch_was_requested.emit(*self.desired_target())

@@ -134,3 +134,23 @@ def test_the_profiles_dialog_adds_edits_and_deletes(qtbot, window):
     window.profiles._write = real_write
     dialog.delete_profile()
     assert window.profiles.list() == []
+
+
+def test_the_waiting_answer_goes_to_the_conversation_it_was_asked_in(qtbot, window):
+    triage = _store_adapter("triage")
+    window.profiles.save(Profile("Nurse", MODEL, triage, "You are a triage nurse."))
+    other = window.history.create_conversation("something else")
+    window.new_chat()
+    window.header.activated.emit(window.header.findText("Profile: Nurse"))
+    window.input.setPlainText("my arm hurts")
+    with qtbot.waitSignal(window.worker_switch_was_requested):
+        window.send()
+    asked_in = window.conversation_id
+    window.open_conversation(other)  # the user looks elsewhere while the model switches
+    window.running_target = (MODEL, triage)
+    window.set_worker("http://127.0.0.1:2", "token", "tiny + triage")
+    assert window.conversation_id == asked_in and not window.answer_waits_for_worker
+    HandStream.made[-1].chunk_did_arrive.emit("Rest it.")
+    HandStream.made[-1].stream_did_finish.emit("stop")
+    assert [m.role for m in window.history.messages(asked_in)] == ["user", "assistant"]
+    assert window.history.messages(other) == []
